@@ -1,0 +1,113 @@
+//! URL canonicalisation: the dedupe key of every entry.
+//!
+//! Two links that a reader would call "the same article" must map to one key:
+//! scheme and host lower-cased and the default port dropped (the `url` crate
+//! already does both), the fragment dropped, and tracking parameters removed.
+//! The path is kept byte for byte: servers may treat it case-sensitively.
+//! This module is pure; it never touches the network.
+
+use url::Url;
+
+/// Query parameters that only track the reader and never select content.
+const TRACKING_PARAMS: &[&str] = &[
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "mc_cid",
+    "mc_eid",
+    "yclid",
+    "igshid",
+    "_hsenc",
+    "_hsmi",
+    "mkt_tok",
+    "oly_anon_id",
+    "oly_enc_id",
+    "vero_id",
+    "rb_clickid",
+    "s_cid",
+    "__s",
+    "ref_src",
+];
+
+/// Returns true when a query parameter name only tracks the reader.
+fn is_tracking_param(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.starts_with("utm_") || TRACKING_PARAMS.contains(&name.as_str())
+}
+
+/// Returns the canonical form of `url`, the key under which it is deduplicated.
+///
+/// Idempotent: `canonicalize(&canonicalize(u)) == canonicalize(u)`.
+pub fn canonicalize(url: &Url) -> Url {
+    let mut out = url.clone();
+    out.set_fragment(None);
+    if let Some(query) = url.query() {
+        // Filter the raw pairs rather than decoding and re-encoding them, so the
+        // parameters that stay keep their exact bytes and order.
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .filter(|pair| {
+                let name = pair.split('=').next().unwrap_or_default();
+                !is_tracking_param(name)
+            })
+            .collect();
+        if kept.is_empty() {
+            out.set_query(None);
+        } else {
+            out.set_query(Some(&kept.join("&")));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn canon(s: &str) -> String {
+        canonicalize(&Url::parse(s).expect("test URL parses")).to_string()
+    }
+
+    #[test]
+    fn drops_tracking_parameters_fragment_and_default_port() {
+        let cases = [
+            (
+                "HTTPS://WWW.CNCF.io:443/blog/a/?utm_source=rss&utm_medium=rss#comments",
+                "https://www.cncf.io/blog/a/",
+            ),
+            (
+                "http://Example.com:80/A/B?id=3&fbclid=x",
+                "http://example.com/A/B?id=3",
+            ),
+            (
+                "https://e.com/p?a=1&UTM_Campaign=x&b=2",
+                "https://e.com/p?a=1&b=2",
+            ),
+            ("https://e.com/p?", "https://e.com/p"),
+            (
+                "https://e.com:8443/p?gclid=1&mc_cid=2&mc_eid=3",
+                "https://e.com:8443/p",
+            ),
+            ("https://e.com/p?utm=1", "https://e.com/p?utm=1"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(canon(input), want, "canonicalize({input})");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn canonicalize_is_idempotent(path in "[a-zA-Z0-9/._~-]{0,20}", query in "[a-z_=&0-9]{0,30}", frag in "[a-z]{0,5}") {
+            let raw = format!("https://Example.COM/{path}?{query}#{frag}");
+            if let Ok(url) = Url::parse(&raw) {
+                let once = canonicalize(&url);
+                prop_assert_eq!(canonicalize(&once), once);
+            }
+        }
+    }
+}

@@ -1,0 +1,552 @@
+//! Configuration: one TOML file, read in two stages.
+//!
+//! serde fills [`RawConfig`] (every table denies unknown keys), then
+//! [`Config::load`] validates it into [`Config`]: unique feed names, absolute
+//! URLs, durations, sizes and CSS selectors checked, relative paths resolved
+//! against the config file's folder, defaults applied in one place. Every error
+//! names the file, the line and the key. Nothing here touches the network.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+/// Default database file, relative to the config file's folder.
+pub const DEFAULT_DATABASE: &str = "linkpost.db";
+/// Default folder for written posts, relative to the config file's folder.
+pub const DEFAULT_OUTPUT_DIR: &str = "drafts";
+/// Default User-Agent: names linkpost, its version and where to learn more.
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "linkpost/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://github.com/linkpost/linkpost)"
+);
+/// Default poll interval of a feed.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30 * 60);
+/// Default number of feeds fetched at once.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// Default number of requests in flight to one host.
+pub const DEFAULT_PER_HOST_LIMIT: usize = 2;
+/// Default TCP/TLS connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default total time for one request, body included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default largest body read from a server or file.
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 10 * 1024 * 1024;
+/// Default length limit of `tldr`, in characters.
+pub const DEFAULT_TLDR_LENGTH: usize = 700;
+/// Default length limit of `summary`, in characters.
+pub const DEFAULT_SUMMARY_LENGTH: usize = 2000;
+/// Default number of entries written on a feed's first poll.
+pub const DEFAULT_BACKFILL: usize = 10;
+/// Intervals below this are accepted with a warning.
+pub const MIN_RECOMMENDED_INTERVAL: Duration = Duration::from_secs(60);
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        /// The config file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has a key of the wrong type or name.
+    #[error("{path}:{line}: {message}")]
+    Syntax {
+        /// The config file.
+        path: PathBuf,
+        /// 1-based line of the problem (0 when unknown).
+        line: usize,
+        /// What the TOML parser said.
+        message: String,
+    },
+    /// A key has a value linkpost cannot use.
+    #[error("{path}:{line}: {key}: {message}")]
+    Invalid {
+        /// The config file.
+        path: PathBuf,
+        /// 1-based line of the key.
+        line: usize,
+        /// The key, as a path such as `feed[2].url`.
+        key: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+}
+
+/// The config file as written; see `config/linkpost.toml` for every key.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    database: Option<String>,
+    output_dir: Option<String>,
+    user_agent: Option<String>,
+    concurrency: Option<Spanned<usize>>,
+    per_host_limit: Option<Spanned<usize>>,
+    connect_timeout: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    max_body_size: Option<Spanned<SizeValue>>,
+    tldr_length: Option<Spanned<usize>>,
+    summary_length: Option<Spanned<usize>>,
+    #[serde(default)]
+    feed: Vec<Spanned<RawFeed>>,
+}
+
+/// One `[[feed]]` table as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    name: Spanned<String>,
+    url: Spanned<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    summary_selector: Option<Spanned<OneOrMany>>,
+    draft: Option<bool>,
+    backfill: Option<usize>,
+    interval: Option<Spanned<String>>,
+    connect_timeout: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    max_body_size: Option<Spanned<SizeValue>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum SizeValue {
+    Bytes(u64),
+    Text(String),
+}
+
+/// HTTP limits, set at the top level and overridable per feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// TCP/TLS connect timeout.
+    pub connect_timeout: Duration,
+    /// Total time for one request, body included.
+    pub timeout: Duration,
+    /// Largest body read, in bytes.
+    pub max_body_size: u64,
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this was read from.
+    pub path: PathBuf,
+    /// SQLite database file.
+    pub database: PathBuf,
+    /// Folder where posts are written.
+    pub output_dir: PathBuf,
+    /// User-Agent header of every request.
+    pub user_agent: String,
+    /// Feeds fetched at once.
+    pub concurrency: usize,
+    /// Requests in flight to one host.
+    pub per_host_limit: usize,
+    /// Default HTTP limits.
+    pub http: HttpLimits,
+    /// Length limit of `tldr`, in characters.
+    pub tldr_length: usize,
+    /// Length limit of `summary`, in characters.
+    pub summary_length: usize,
+    /// The feeds, in file order.
+    pub feeds: Vec<FeedConfig>,
+    /// Warnings found while validating, for the caller to log.
+    pub warnings: Vec<String>,
+}
+
+/// One validated feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedConfig {
+    /// Unique name; becomes each post's `source`.
+    pub name: String,
+    /// Where the feed is fetched: `http`, `https` or `file`.
+    pub url: Url,
+    /// Tags of each post.
+    pub tags: Vec<String>,
+    /// CSS selectors tried in order on the article page; empty for none.
+    pub summary_selector: Vec<String>,
+    /// Whether posts are written as drafts.
+    pub draft: bool,
+    /// Entries written on the feed's first poll; older ones are only recorded.
+    pub backfill: usize,
+    /// Time between polls.
+    pub interval: Duration,
+    /// HTTP limits of this feed.
+    pub http: HttpLimits,
+}
+
+/// Converts a byte offset in `text` to a 1-based line number.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()
+        .iter()
+        .take(offset)
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+struct Validator<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Validator<'_> {
+    fn invalid(
+        &self,
+        span: std::ops::Range<usize>,
+        key: &str,
+        message: impl Into<String>,
+    ) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            line: line_of(self.text, span.start),
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+
+    fn duration(&self, value: &Spanned<String>, key: &str) -> Result<Duration, ConfigError> {
+        let d = humantime::parse_duration(value.get_ref().trim()).map_err(|e| {
+            self.invalid(
+                value.span(),
+                key,
+                format!("{e}; write a duration such as \"45s\", \"30m\" or \"2h\""),
+            )
+        })?;
+        if d.is_zero() {
+            return Err(self.invalid(value.span(), key, "must be longer than zero"));
+        }
+        Ok(d)
+    }
+
+    fn size(&self, value: &Spanned<SizeValue>, key: &str) -> Result<u64, ConfigError> {
+        let size = match value.get_ref() {
+            SizeValue::Bytes(n) => Some(*n),
+            SizeValue::Text(s) => parse_size(s),
+        };
+        match size {
+            Some(0) => Err(self.invalid(value.span(), key, "must be larger than zero")),
+            Some(n) => Ok(n),
+            None => Err(self.invalid(
+                value.span(),
+                key,
+                "write a size such as \"10MiB\", \"512KiB\" or a number of bytes",
+            )),
+        }
+    }
+
+    fn positive(&self, value: &Spanned<usize>, key: &str) -> Result<usize, ConfigError> {
+        match *value.get_ref() {
+            0 => Err(self.invalid(value.span(), key, "must be at least 1")),
+            n => Ok(n),
+        }
+    }
+}
+
+/// Parses sizes such as `10MiB`, `512 KiB`, `1GB` or `4096`.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1000 * 1000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1000 * 1000 * 1000,
+        "gib" => 1 << 30,
+        _ => return None,
+    };
+    number.checked_mul(factor)
+}
+
+/// Resolves a `url` value; `file:` with a relative path is taken relative to
+/// the config file's folder, so examples and tests can point at local files.
+fn resolve_feed_url(raw: &str, base_dir: &Path) -> Result<Url, String> {
+    let raw = raw.trim();
+    if let Some(rest) = raw.strip_prefix("file:")
+        && !rest.starts_with('/')
+    {
+        let path = base_dir.join(rest);
+        return Url::from_file_path(&path)
+            .map_err(|()| format!("cannot use {} as a file URL", path.display()));
+    }
+    let url = Url::parse(raw)
+        .map_err(|e| format!("{e}; write an absolute URL such as \"https://www.cncf.io/feed/\""))?;
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some() => Ok(url),
+        "file" => Ok(url),
+        scheme => Err(format!(
+            "unsupported scheme \"{scheme}\"; use http, https or file"
+        )),
+    }
+}
+
+impl Config {
+    /// Reads and validates the config file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(path, &text)
+    }
+
+    /// Validates config `text` as if read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            line: e.span().map_or(0, |s| line_of(text, s.start)),
+            message: e.message().trim().to_string(),
+        })?;
+        let base_dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let v = Validator { path, text };
+        let mut warnings = Vec::new();
+
+        let http = HttpLimits {
+            connect_timeout: raw
+                .connect_timeout
+                .as_ref()
+                .map(|d| v.duration(d, "connect_timeout"))
+                .transpose()?
+                .unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            timeout: raw
+                .timeout
+                .as_ref()
+                .map(|d| v.duration(d, "timeout"))
+                .transpose()?
+                .unwrap_or(DEFAULT_TIMEOUT),
+            max_body_size: raw
+                .max_body_size
+                .as_ref()
+                .map(|s| v.size(s, "max_body_size"))
+                .transpose()?
+                .unwrap_or(DEFAULT_MAX_BODY_SIZE),
+        };
+
+        let mut names = HashSet::new();
+        let mut feeds = Vec::with_capacity(raw.feed.len());
+        for (i, spanned) in raw.feed.iter().enumerate() {
+            let feed = spanned.get_ref();
+            let key = |k: &str| format!("feed[{i}].{k}");
+            let name = feed.name.get_ref().trim().to_string();
+            if name.is_empty() {
+                return Err(v.invalid(feed.name.span(), &key("name"), "must not be empty"));
+            }
+            if !names.insert(name.clone()) {
+                return Err(v.invalid(
+                    feed.name.span(),
+                    &key("name"),
+                    format!("duplicate feed name \"{name}\"; each [[feed]] needs its own name"),
+                ));
+            }
+            let url = resolve_feed_url(feed.url.get_ref(), &base_dir)
+                .map_err(|m| v.invalid(feed.url.span(), &key("url"), m))?;
+            let summary_selector = match feed.summary_selector.as_ref() {
+                None => Vec::new(),
+                Some(sel) => {
+                    let list = match sel.get_ref() {
+                        OneOrMany::One(s) => vec![s.clone()],
+                        OneOrMany::Many(list) => list.clone(),
+                    };
+                    for css in &list {
+                        if crate::extract::parse_selector(css).is_none() {
+                            return Err(v.invalid(
+                                sel.span(),
+                                &key("summary_selector"),
+                                format!("\"{css}\" is not a valid CSS selector"),
+                            ));
+                        }
+                    }
+                    list
+                }
+            };
+            let interval = feed
+                .interval
+                .as_ref()
+                .map(|d| v.duration(d, &key("interval")))
+                .transpose()?
+                .unwrap_or(DEFAULT_INTERVAL);
+            if interval < MIN_RECOMMENDED_INTERVAL {
+                warnings.push(format!(
+                    "{}:{}: {}: interval {} is under a minute; fine for local feeds, impolite to servers",
+                    path.display(),
+                    line_of(text, spanned.span().start),
+                    key("interval"),
+                    humantime::format_duration(interval)
+                ));
+            }
+            let feed_http = HttpLimits {
+                connect_timeout: feed
+                    .connect_timeout
+                    .as_ref()
+                    .map(|d| v.duration(d, &key("connect_timeout")))
+                    .transpose()?
+                    .unwrap_or(http.connect_timeout),
+                timeout: feed
+                    .timeout
+                    .as_ref()
+                    .map(|d| v.duration(d, &key("timeout")))
+                    .transpose()?
+                    .unwrap_or(http.timeout),
+                max_body_size: feed
+                    .max_body_size
+                    .as_ref()
+                    .map(|s| v.size(s, &key("max_body_size")))
+                    .transpose()?
+                    .unwrap_or(http.max_body_size),
+            };
+            feeds.push(FeedConfig {
+                name,
+                url,
+                tags: feed.tags.clone(),
+                summary_selector,
+                draft: feed.draft.unwrap_or(true),
+                backfill: feed.backfill.unwrap_or(DEFAULT_BACKFILL),
+                interval,
+                http: feed_http,
+            });
+        }
+
+        let tldr_length = match &raw.tldr_length {
+            Some(n) => v.positive(n, "tldr_length")?,
+            None => DEFAULT_TLDR_LENGTH,
+        };
+        let summary_length = match &raw.summary_length {
+            Some(n) => v.positive(n, "summary_length")?,
+            None => DEFAULT_SUMMARY_LENGTH,
+        };
+        Ok(Config {
+            path: path.to_path_buf(),
+            database: base_dir.join(raw.database.as_deref().unwrap_or(DEFAULT_DATABASE)),
+            output_dir: base_dir.join(raw.output_dir.as_deref().unwrap_or(DEFAULT_OUTPUT_DIR)),
+            user_agent: raw
+                .user_agent
+                .clone()
+                .unwrap_or_else(|| DEFAULT_USER_AGENT.to_string()),
+            concurrency: match &raw.concurrency {
+                Some(n) => v.positive(n, "concurrency")?,
+                None => DEFAULT_CONCURRENCY,
+            },
+            per_host_limit: match &raw.per_host_limit {
+                Some(n) => v.positive(n, "per_host_limit")?,
+                None => DEFAULT_PER_HOST_LIMIT,
+            },
+            http,
+            tldr_length,
+            summary_length,
+            feeds,
+            warnings,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(Path::new("/etc/linkpost/linkpost.toml"), text)
+    }
+
+    #[test]
+    fn minimal_feed_gets_defaults_and_resolved_paths() {
+        let cfg = parse(
+            "database = \"state/linkpost.db\"\noutput_dir = \"drafts\"\n\
+             [[feed]]\nname = \"CNCF\"\nurl = \"https://www.cncf.io/feed/\"\n",
+        )
+        .expect("valid config");
+        assert_eq!(cfg.database, Path::new("/etc/linkpost/state/linkpost.db"));
+        assert_eq!(cfg.output_dir, Path::new("/etc/linkpost/drafts"));
+        let feed = &cfg.feeds[0];
+        assert!(feed.draft);
+        assert_eq!(feed.backfill, DEFAULT_BACKFILL);
+        assert_eq!(feed.interval, DEFAULT_INTERVAL);
+        assert!(feed.summary_selector.is_empty());
+    }
+
+    #[test]
+    fn errors_name_line_and_key() {
+        let cases = [
+            (
+                "[[feed]]\nname = \"A\"\nurl = \"https://a/\"\nbogus = 1\n",
+                "linkpost.toml:4: unknown field `bogus`",
+            ),
+            (
+                "[[feed]]\nname = \"A\"\nurl = \"https://a/\"\n[[feed]]\nname = \"A\"\nurl = \"https://b/\"\n",
+                "linkpost.toml:5: feed[1].name: duplicate feed name \"A\"",
+            ),
+            (
+                "[[feed]]\nname = \"A\"\nurl = \"not a url\"\n",
+                "linkpost.toml:3: feed[0].url: relative URL without a base",
+            ),
+            (
+                "[[feed]]\nname = \"A\"\nurl = \"ftp://a/x\"\n",
+                "linkpost.toml:3: feed[0].url: unsupported scheme",
+            ),
+            (
+                "[[feed]]\nname = \"A\"\nurl = \"https://a/\"\ninterval = \"soon\"\n",
+                "linkpost.toml:4: feed[0].interval:",
+            ),
+            (
+                "[[feed]]\nname = \"A\"\nurl = \"https://a/\"\nsummary_selector = \"<<\"\n",
+                "linkpost.toml:4: feed[0].summary_selector:",
+            ),
+            (
+                "max_body_size = \"ten\"\n",
+                "linkpost.toml:1: max_body_size:",
+            ),
+            (
+                "concurrency = 0\n",
+                "linkpost.toml:1: concurrency: must be at least 1",
+            ),
+        ];
+        for (text, want) in cases {
+            let err = parse(text).expect_err(text).to_string();
+            assert!(err.contains(want), "{err:?} should contain {want:?}");
+        }
+    }
+
+    #[test]
+    fn sizes_and_selector_lists() {
+        assert_eq!(parse_size("10MiB"), Some(10 << 20));
+        assert_eq!(parse_size("512 KiB"), Some(512 << 10));
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("1 TB"), None);
+        let cfg = parse(
+            "max_body_size = 1000\n[[feed]]\nname = \"A\"\nurl = \"file:feeds/a.xml\"\n\
+             summary_selector = [\".post-content\", \"article\"]\ninterval = \"5s\"\nmax_body_size = \"1KiB\"\n",
+        )
+        .expect("valid config");
+        assert_eq!(cfg.http.max_body_size, 1000);
+        assert_eq!(cfg.feeds[0].http.max_body_size, 1024);
+        assert_eq!(
+            cfg.feeds[0].url.as_str(),
+            "file:///etc/linkpost/feeds/a.xml"
+        );
+        assert_eq!(cfg.feeds[0].summary_selector, [".post-content", "article"]);
+        assert_eq!(cfg.warnings.len(), 1, "short interval warns");
+    }
+}

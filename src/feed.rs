@@ -1,0 +1,252 @@
+//! Feed parsing: bytes and the feed's URL in, plain [`FeedItem`]s out.
+//!
+//! Wraps feed-rs (RSS 0.9x/1.0/2.0, Atom, JSON Feed). Pure and synchronous.
+//! feed-rs invents an id for entries that carry none; we replace its
+//! generator with one that returns an empty string, so a guid here is always
+//! one the feed itself wrote and is safe as a dedupe key.
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use crate::extract;
+
+/// A feed that could not be parsed.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "not a feed linkpost can read ({reason}); check that the URL serves RSS, Atom or JSON Feed"
+)]
+pub struct ParseError {
+    reason: String,
+}
+
+/// One entry of a feed, reduced to what a post needs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FeedItem {
+    /// The guid or id the feed gave the entry, if any.
+    pub guid: Option<String>,
+    /// The entry's link, resolved to an absolute URL.
+    pub link: Option<Url>,
+    /// The title as plain text.
+    pub title: Option<String>,
+    /// Publication time.
+    pub published: Option<DateTime<Utc>>,
+    /// Last update time.
+    pub updated: Option<DateTime<Utc>>,
+    /// Full content, usually HTML.
+    pub content_html: Option<String>,
+    /// Summary or description, usually HTML.
+    pub summary_html: Option<String>,
+}
+
+impl FeedItem {
+    /// Publication time, falling back to the update time.
+    pub fn date(&self) -> Option<DateTime<Utc>> {
+        self.published.or(self.updated)
+    }
+}
+
+/// A parsed feed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ParsedFeed {
+    /// The feed's own title.
+    pub title: Option<String>,
+    /// Entries in document order.
+    pub items: Vec<FeedItem>,
+}
+
+/// Parses feed bytes fetched from `base` (used to resolve relative links).
+pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(base.as_str()))
+        .id_generator(|_, _, _| String::new())
+        .build();
+    let feed = match parser.parse(bytes) {
+        Ok(feed) => feed,
+        // feed-rs 3.0.0 still refuses `<rss>` without a version attribute
+        // (feed-rs #275), which real feeds serve; read it as RSS 2.0.
+        Err(e) => match with_rss_version(bytes) {
+            Some(patched) => parser.parse(patched.as_slice()),
+            None => Err(e),
+        }
+        .map_err(|e| ParseError {
+            reason: e.to_string(),
+        })?,
+    };
+    let items = feed
+        .entries
+        .into_iter()
+        .map(|entry| {
+            let link = pick_link(&entry.links, base).or_else(|| {
+                // An RSS guid with isPermaLink (or an Atom id) is often the URL.
+                url_if_web(&entry.id, base)
+            });
+            FeedItem {
+                guid: Some(entry.id.trim().to_string()).filter(|id| !id.is_empty()),
+                link,
+                title: entry.title.map(|t| text_of(&t)).filter(|t| !t.is_empty()),
+                published: entry.published,
+                updated: entry.updated,
+                content_html: entry
+                    .content
+                    .and_then(|c| c.body)
+                    .filter(|b| !b.trim().is_empty()),
+                summary_html: entry
+                    .summary
+                    .map(|s| s.content)
+                    .filter(|s| !s.trim().is_empty()),
+            }
+        })
+        .collect();
+    Ok(ParsedFeed {
+        title: feed.title.map(|t| text_of(&t)),
+        items,
+    })
+}
+
+/// `bytes` with `version="2.0"` added to a version-less `<rss>` root tag.
+fn with_rss_version(bytes: &[u8]) -> Option<Vec<u8>> {
+    let head = &bytes[..bytes.len().min(4096)];
+    let start = head.windows(4).position(|w| w == b"<rss")?;
+    let after = *head.get(start + 4)?;
+    if !(after.is_ascii_whitespace() || after == b'>' || after == b'/') {
+        return None;
+    }
+    let end = start + head[start..].iter().position(|&b| b == b'>')?;
+    if head[start..end].windows(7).any(|w| w == b"version") {
+        return None;
+    }
+    let mut patched = Vec::with_capacity(bytes.len() + 16);
+    patched.extend_from_slice(&bytes[..start + 4]);
+    patched.extend_from_slice(b" version=\"2.0\"");
+    patched.extend_from_slice(&bytes[start + 4..]);
+    Some(patched)
+}
+
+/// The entry's page: a link without `rel` or with `rel="alternate"`, else the first.
+fn pick_link(links: &[feed_rs::model::Link], base: &Url) -> Option<Url> {
+    links
+        .iter()
+        .filter(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
+        .chain(links.iter())
+        .find_map(|l| url_if_web(&l.href, base))
+}
+
+fn url_if_web(href: &str, base: &Url) -> Option<Url> {
+    let href = href.trim();
+    if href.is_empty() {
+        return None;
+    }
+    let url = base.join(href).ok()?;
+    matches!(url.scheme(), "http" | "https").then_some(url)
+}
+
+/// A feed text as plain text: HTML-typed text is converted, and plain text
+/// gets its stray entities (`&#8217;`, `&amp;`) decoded, as feeds often
+/// escape twice.
+fn text_of(text: &feed_rs::model::Text) -> String {
+    if text.content_type.subty() == "html" || text.content_type.subty() == "xhtml" {
+        return extract::html_to_text(&text.content);
+    }
+    let plain = if text.content.contains('&') {
+        decode_entities(&text.content)
+    } else {
+        text.content.clone()
+    };
+    extract::collapse_whitespace(&plain)
+}
+
+/// Decodes character references without interpreting any markup.
+fn decode_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find('&') {
+        out.push_str(&rest[..pos]);
+        rest = &rest[pos..];
+        let end = rest[..rest.len().min(12)].find(';');
+        let decoded = end.and_then(|end| {
+            let name = &rest[1..end];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some('\u{a0}'),
+                _ => {
+                    let code = if let Some(hex) =
+                        name.strip_prefix("#x").or_else(|| name.strip_prefix("#X"))
+                    {
+                        u32::from_str_radix(hex, 16).ok()
+                    } else {
+                        name.strip_prefix('#').and_then(|d| d.parse().ok())
+                    };
+                    code.and_then(char::from_u32)
+                }
+            };
+            c.map(|c| (c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://example.com/feed/").expect("valid url")
+    }
+
+    #[test]
+    fn rss_items_keep_feed_guid_and_resolve_links() {
+        let xml = br#"<rss version="2.0"><channel><title>T</title>
+            <item><title>A &amp;#8217; b</title><link>/post/a?utm_source=x</link><guid>g1</guid>
+              <pubDate>Tue, 09 Sep 2025 13:21:00 +0000</pubDate><description>&lt;p&gt;Hi&lt;/p&gt;</description></item>
+            <item><title>No guid</title><link>https://example.com/b</link></item>
+            </channel></rss>"#;
+        let feed = parse_feed(xml, &base()).expect("parses");
+        assert_eq!(feed.items.len(), 2);
+        let a = &feed.items[0];
+        assert_eq!(a.guid.as_deref(), Some("g1"));
+        assert_eq!(a.title.as_deref(), Some("A ’ b"));
+        assert_eq!(
+            a.link.as_ref().map(Url::as_str),
+            Some("https://example.com/post/a?utm_source=x")
+        );
+        assert_eq!(a.summary_html.as_deref(), Some("<p>Hi</p>"));
+        assert!(a.published.is_some());
+        assert_eq!(feed.items[1].guid, None, "no invented guid");
+    }
+
+    #[test]
+    fn rss_without_version_parses() {
+        // feed-rs #275: <rss> without a version attribute.
+        let xml = b"<rss><channel><item><title>x</title><link>https://e.com/x</link></item></channel></rss>";
+        assert!(parse_feed(xml, &base()).is_ok());
+    }
+
+    #[test]
+    fn html_is_not_a_feed() {
+        assert!(parse_feed(b"<html><body>hi</body></html>", &base()).is_err());
+        assert!(parse_feed(b"", &base()).is_err());
+    }
+
+    #[test]
+    fn entities_decode_once() {
+        assert_eq!(
+            decode_entities("a &amp;amp; &#x41; &bogus; & b"),
+            "a &amp; A &bogus; & b"
+        );
+    }
+}

@@ -1,0 +1,247 @@
+//! Output: file names for posts and atomic, never-clobbering writes.
+//!
+//! A post is written to a temporary file in the output folder, flushed to
+//! disk, then hard-linked to its final name, which fails rather than replace an
+//! existing file; the temporary name is removed and the folder synced. A crash
+//! at any instant leaves either no post file or a complete one, plus at worst
+//! a temporary file that [`remove_stale_temp_files`] clears on the next run.
+//! This module knows nothing of the store.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+
+/// Longest slug, in characters, before the `.md` extension and any suffix.
+pub const MAX_SLUG_LEN: usize = 80;
+
+/// Prefix of temporary files; a leading dot hides them from site generators.
+const TEMP_PREFIX: &str = ".linkpost-tmp-";
+
+/// An error writing a post file.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The output folder could not be created.
+    #[error("cannot create output folder {path}: {source}; check its permissions")]
+    CreateDir {
+        /// The folder.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+    /// Writing the file failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+    /// Another file already holds the name.
+    #[error("refusing to overwrite existing file {path}")]
+    Exists {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// Turns a title into an ASCII slug of at most [`MAX_SLUG_LEN`] characters.
+///
+/// Only `a-z`, `0-9` and single inner `-` remain, so a slug can never name a
+/// folder, a parent, a hidden file or a device.
+pub fn slugify(title: &str) -> String {
+    let ascii = deunicode::deunicode(title).to_ascii_lowercase();
+    let mut slug = String::with_capacity(ascii.len().min(MAX_SLUG_LEN * 2));
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+        if slug.len() > MAX_SLUG_LEN {
+            break;
+        }
+    }
+    if slug.len() > MAX_SLUG_LEN {
+        // Cut at the last word boundary that fits, if there is a sensible one.
+        let cut = slug[..=MAX_SLUG_LEN]
+            .rfind('-')
+            .filter(|&p| p >= MAX_SLUG_LEN / 2)
+            .unwrap_or(MAX_SLUG_LEN);
+        slug.truncate(cut);
+    }
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    if slug.is_empty() {
+        slug.push_str("post");
+    }
+    slug
+}
+
+/// The file name for a post: `YYYY-MM-DD-<slug>.md`, or with `-N` before
+/// `.md` for the `attempt`-th alternative when the first name is taken.
+pub fn file_name(date: &DateTime<FixedOffset>, slug: &str, attempt: u32) -> String {
+    let day = date.format("%Y-%m-%d");
+    if attempt <= 1 {
+        format!("{day}-{slug}.md")
+    } else {
+        format!("{day}-{slug}-{attempt}.md")
+    }
+}
+
+/// The `attempt`-th alternative of a file name: `a.md` → `a-2.md`.
+pub fn alternative_name(file: &str, attempt: u32) -> String {
+    let stem = file.strip_suffix(".md").unwrap_or(file);
+    format!("{stem}-{attempt}.md")
+}
+
+/// Creates the output folder if needed.
+pub fn ensure_dir(dir: &Path) -> Result<(), OutputError> {
+    fs::create_dir_all(dir).map_err(|source| OutputError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// Writes `content` to `dir/name` atomically, never replacing an existing file.
+///
+/// `name` must be a bare file name (as [`file_name`] makes). Returns the path.
+pub fn write_new(dir: &Path, name: &str, content: &str) -> Result<PathBuf, OutputError> {
+    let path = dir.join(name);
+    if Path::new(name).file_name() != Some(name.as_ref()) || name.starts_with('.') {
+        return Err(OutputError::Write {
+            path,
+            source: io::Error::new(io::ErrorKind::InvalidInput, "not a plain file name"),
+        });
+    }
+    let write_err = |source| OutputError::Write {
+        path: path.clone(),
+        source,
+    };
+    let (tmp_path, mut tmp) = create_temp(dir, name).map_err(write_err)?;
+    let result = (|| {
+        tmp.write_all(content.as_bytes())?;
+        tmp.sync_all()?;
+        drop(tmp);
+        publish(&tmp_path, &path)
+    })();
+    // The temporary name goes either way; the content now lives at `path`.
+    let _ = fs::remove_file(&tmp_path);
+    match result {
+        Ok(()) => {
+            sync_dir(dir).map_err(write_err)?;
+            Ok(path)
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(OutputError::Exists { path }),
+        Err(e) => Err(write_err(e)),
+    }
+}
+
+/// Gives the finished temporary file its final name without clobbering.
+fn publish(tmp: &Path, path: &Path) -> io::Result<()> {
+    match fs::hard_link(tmp, path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) => {
+            // Some file systems (FAT, some FUSE mounts) have no hard links.
+            // Fall back to rename after a check; the store has reserved the
+            // name, so only a person racing us could slip in between.
+            if path.exists() {
+                return Err(io::Error::from(io::ErrorKind::AlreadyExists));
+            }
+            fs::rename(tmp, path)
+        }
+    }
+}
+
+fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, File)> {
+    let pid = std::process::id();
+    for n in 0..1000u32 {
+        let tmp = dir.join(format!("{TEMP_PREFIX}{pid}-{n}-{name}"));
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(file) => return Ok((tmp, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other("no free temporary file name"))
+}
+
+/// Flushes the folder entry so a renamed or linked file survives power loss.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// Removes temporary files a crash left behind; returns how many.
+pub fn remove_stale_temp_files(dir: &Path) -> io::Result<usize> {
+    let mut removed = 0;
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_ascii_and_bounded() {
+        assert_eq!(
+            slugify(
+                "KubeCon + CloudNativeCon North America 2025 Co-located Event Deep Dive: Istio Day"
+            ),
+            "kubecon-cloudnativecon-north-america-2025-co-located-event-deep-dive-istio-day"
+        );
+        assert_eq!(slugify("Ünïcødé — café"), "unicode-cafe");
+        assert_eq!(slugify("../../etc/passwd"), "etc-passwd");
+        assert_eq!(slugify("/"), "post");
+        assert_eq!(slugify("日本語"), "ri-ben-yu");
+        let long = slugify(&"word ".repeat(100));
+        assert!(long.len() <= MAX_SLUG_LEN && !long.ends_with('-'), "{long}");
+    }
+
+    #[test]
+    fn write_new_never_overwrites() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write_new(dir.path(), "a.md", "one").expect("first write");
+        assert_eq!(fs::read_to_string(&path).expect("read back"), "one");
+        let err = write_new(dir.path(), "a.md", "two").expect_err("second write refused");
+        assert!(matches!(err, OutputError::Exists { .. }), "{err}");
+        assert_eq!(fs::read_to_string(&path).expect("read back"), "one");
+        assert_eq!(
+            fs::read_dir(dir.path()).expect("list").count(),
+            1,
+            "no temp file left"
+        );
+    }
+
+    #[test]
+    fn write_new_rejects_paths() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for bad in ["../x.md", "/etc/x.md", "a/b.md", ".hidden.md", ".."] {
+            assert!(write_new(dir.path(), bad, "x").is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,706 @@
+//! The pipeline: one poll of one feed, and one pass over every feed.
+//!
+//! Per feed: fetch (conditionally) → parse → for each entry, newest first:
+//! canonicalize its link → skip if seen → on a first poll, record entries
+//! beyond `backfill` as skipped → fetch the article page when a selector is
+//! set → extract the summary → render → **claim** in the store → write the
+//! file atomically → mark it written. A crash between claim and mark leaves a
+//! pending row holding the rendered post; [`recover_pending`] finishes it on
+//! the next run, so no entry is lost and none gets a second file.
+//!
+//! A feed that fails is logged and recorded; it never stops the others.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
+use tracing::{Instrument, debug, info, info_span, warn};
+use url::Url;
+
+use crate::canon::canonicalize;
+use crate::config::{Config, FeedConfig};
+use crate::extract::{self, SummarySource};
+use crate::feed::{self, FeedItem, ParseError};
+use crate::fetch::{FetchError, FetchOutcome, Fetcher};
+use crate::output::{self, OutputError};
+use crate::render::{self, Post};
+use crate::schedule;
+use crate::store::{EntryState, NewEntry, PollRecord, Store, StoreError};
+
+/// Why one feed's poll failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    /// Fetching the feed failed.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// The body is not a feed.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Writing a post failed.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// A worker task died (a bug); the feed is retried next time.
+    #[error("internal error: {0}")]
+    Task(String),
+}
+
+/// A failure that stops a whole pass (the store or output folder is unusable).
+#[derive(Debug, thiserror::Error)]
+pub enum PassError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The output folder cannot be used.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// A worker task died.
+    #[error("internal error: {0}")]
+    Task(String),
+}
+
+impl From<FeedError> for PassError {
+    fn from(err: FeedError) -> PassError {
+        match err {
+            FeedError::Store(e) => PassError::Store(e),
+            FeedError::Output(e) => PassError::Output(e),
+            other => PassError::Task(other.to_string()),
+        }
+    }
+}
+
+/// What one feed's poll did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedReport {
+    /// The server answered 304 Not Modified.
+    pub not_modified: bool,
+    /// Entries in the feed.
+    pub entries: usize,
+    /// Posts written.
+    pub written: usize,
+    /// Entries already seen.
+    pub seen: usize,
+    /// Entries recorded without a post (beyond `backfill` on a first poll).
+    pub skipped: usize,
+    /// Entries that could not be used (no link).
+    pub unusable: usize,
+}
+
+/// What one pass over all feeds did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassReport {
+    /// Feeds polled successfully.
+    pub feeds_ok: usize,
+    /// Feeds that failed.
+    pub feeds_failed: usize,
+    /// Posts written, recovered ones included.
+    pub posts_written: usize,
+    /// Posts finished from an earlier, interrupted run.
+    pub recovered: usize,
+}
+
+/// Caps requests in flight per host.
+#[derive(Debug)]
+pub struct HostLimiter {
+    per_host: usize,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl HostLimiter {
+    /// A limiter allowing `per_host` requests in flight to each host.
+    pub fn new(per_host: usize) -> HostLimiter {
+        HostLimiter {
+            per_host: per_host.max(1),
+            hosts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Waits for a slot for `url`'s host; `None` for URLs without a host.
+    pub async fn acquire(&self, url: &Url) -> Option<OwnedSemaphorePermit> {
+        let host = url.host_str()?.to_string();
+        let semaphore = {
+            let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+            hosts
+                .entry(host)
+                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+                .clone()
+        };
+        semaphore.acquire_owned().await.ok()
+    }
+}
+
+/// Everything a poll needs, shared by all feed tasks.
+pub struct Pipeline {
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// The HTTP client.
+    pub fetcher: Fetcher,
+    /// The store, behind a mutex; used only from blocking tasks.
+    pub store: Arc<Mutex<Store>>,
+    /// Per-host request cap.
+    pub hosts: HostLimiter,
+}
+
+impl Pipeline {
+    /// Builds the pipeline for `config` over an open store.
+    pub fn new(config: Arc<Config>, store: Store) -> Result<Pipeline, reqwest::Error> {
+        Ok(Pipeline {
+            fetcher: Fetcher::new(&config)?,
+            hosts: HostLimiter::new(config.per_host_limit),
+            store: Arc::new(Mutex::new(store)),
+            config,
+        })
+    }
+
+    /// Runs `f` on the store in a blocking task.
+    async fn with_store<T, E, F>(&self, f: F) -> Result<T, FeedError>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        FeedError: From<E>,
+        F: FnOnce(&mut Store) -> Result<T, E> + Send + 'static,
+    {
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || {
+            let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut store)
+        })
+        .await
+        .map_err(|e| FeedError::Task(e.to_string()))?
+        .map_err(FeedError::from)
+    }
+}
+
+/// One pass: finish interrupted writes, then poll every feed once.
+pub async fn poll_all(pipeline: Arc<Pipeline>) -> Result<PassReport, PassError> {
+    let recovered = recover(&pipeline).await?;
+    let mut report = PassReport {
+        recovered,
+        posts_written: recovered,
+        ..PassReport::default()
+    };
+    let limit = Arc::new(Semaphore::new(pipeline.config.concurrency));
+    let mut tasks = JoinSet::new();
+    for feed in pipeline.config.feeds.clone() {
+        let pipeline = Arc::clone(&pipeline);
+        let limit = Arc::clone(&limit);
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await.ok();
+            poll_feed(&pipeline, &feed, Utc::now()).await
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(Ok(feed_report)) => {
+                report.feeds_ok += 1;
+                report.posts_written += feed_report.written;
+            }
+            Ok(Err(_)) => report.feeds_failed += 1,
+            Err(e) => {
+                warn!(error = %e, "feed task failed");
+                report.feeds_failed += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Clears stale temporary files and finishes posts a crash interrupted.
+pub async fn recover(pipeline: &Pipeline) -> Result<usize, PassError> {
+    let dir = pipeline.config.output_dir.clone();
+    let store = Arc::clone(&pipeline.store);
+    tokio::task::spawn_blocking(move || -> Result<usize, PassError> {
+        output::ensure_dir(&dir)?;
+        let removed = output::remove_stale_temp_files(&dir).map_err(|source| OutputError::Write {
+            path: dir.clone(),
+            source,
+        })?;
+        if removed > 0 {
+            info!(removed, path = %dir.display(), "removed temporary files left by an interrupted run");
+        }
+        let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
+        let pending = store.pending()?;
+        let mut done = 0;
+        for post in pending {
+            let path = finish_write(&mut store, &dir, post.id, &post.file, &post.content, Utc::now().timestamp())?;
+            info!(path = %path.display(), "finished a post interrupted by a crash");
+            done += 1;
+        }
+        Ok(done)
+    })
+    .await
+    .map_err(|e| PassError::Task(e.to_string()))?
+}
+
+/// Writes a claimed post's file and marks it written.
+///
+/// If the reserved name holds a file already, it is ours when its content is
+/// the post (a crash came after the write); otherwise a person put it there,
+/// and the post moves to the next free name.
+fn finish_write(
+    store: &mut Store,
+    dir: &Path,
+    id: i64,
+    file: &str,
+    content: &str,
+    now: i64,
+) -> Result<PathBuf, FeedError> {
+    let mut file = file.to_string();
+    for attempt in 2..1000u32 {
+        match output::write_new(dir, &file, content) {
+            Ok(path) => {
+                store.mark_written(id, now)?;
+                return Ok(path);
+            }
+            Err(OutputError::Exists { path }) => {
+                if std::fs::read_to_string(&path).is_ok_and(|existing| existing == content) {
+                    store.mark_written(id, now)?;
+                    return Ok(path);
+                }
+                file = free_name(store, dir, &output::alternative_name(&file, attempt))?;
+                store.set_file(id, &file)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(OutputError::Exists {
+        path: dir.join(file),
+    }
+    .into())
+}
+
+/// The first of `base`, `base-2`, `base-3`… that no entry reserves and no
+/// file occupies.
+fn free_name(store: &Store, dir: &Path, base: &str) -> Result<String, StoreError> {
+    let mut name = base.to_string();
+    let mut attempt = 2;
+    while store.is_file_reserved(&name)? || dir.join(&name).exists() {
+        name = output::alternative_name(base, attempt);
+        attempt += 1;
+    }
+    Ok(name)
+}
+
+/// An entry that passed dedupe and will get a post.
+struct Candidate {
+    item: FeedItem,
+    link: Url,
+}
+
+/// Polls one feed; records the outcome in the store.
+pub async fn poll_feed(
+    pipeline: &Pipeline,
+    feed: &FeedConfig,
+    now: DateTime<Utc>,
+) -> Result<FeedReport, FeedError> {
+    let span = info_span!("poll", feed = %feed.name, url = %feed.url);
+    async {
+        let started = std::time::Instant::now();
+        let result = poll_feed_inner(pipeline, feed, now).await;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let (record_result, report) = match result {
+            Ok((report, validators, hint)) => {
+                let status = if report.not_modified {
+                    "not modified".to_string()
+                } else {
+                    format!("ok: {} new", report.written)
+                };
+                let next = schedule::after_success(feed.interval, hint);
+                let record =
+                    record(pipeline, feed, now, next, status, None, validators, false).await;
+                info!(
+                    new_items = report.written,
+                    seen = report.seen,
+                    skipped = report.skipped,
+                    elapsed_ms,
+                    not_modified = report.not_modified,
+                    "polled"
+                );
+                (record, Ok(report))
+            }
+            Err(err) => {
+                let errors = pipeline
+                    .with_store({
+                        let name = feed.name.clone();
+                        move |s| s.feed_state(&name)
+                    })
+                    .await
+                    .ok()
+                    .flatten()
+                    .map_or(0, |s| s.consecutive_errors);
+                let retry_after = match &err {
+                    FeedError::Fetch(f) => f.retry_after(),
+                    _ => None,
+                };
+                let gone = matches!(&err, FeedError::Fetch(f) if f.status() == Some(410));
+                let next = schedule::after_failure(feed.interval, errors + 1, retry_after);
+                let status = if gone {
+                    "gone: disabled".to_string()
+                } else {
+                    "error".to_string()
+                };
+                warn!(error = %err, elapsed_ms, "poll failed");
+                let record = record(
+                    pipeline,
+                    feed,
+                    now,
+                    next,
+                    status,
+                    Some(err.to_string()),
+                    None,
+                    gone,
+                )
+                .await;
+                (record, Err(err))
+            }
+        };
+        if let Err(e) = record_result {
+            warn!(error = %e, "cannot record the poll in the store");
+        }
+        report
+    }
+    .instrument(span)
+    .await
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; a struct would only rename them"
+)]
+async fn record(
+    pipeline: &Pipeline,
+    feed: &FeedConfig,
+    now: DateTime<Utc>,
+    next: Duration,
+    status: String,
+    error: Option<String>,
+    validators: Option<crate::fetch::Validators>,
+    disable: bool,
+) -> Result<(), FeedError> {
+    let name = feed.name.clone();
+    let url = feed.url.to_string();
+    let next_due = now
+        .timestamp()
+        .saturating_add(i64::try_from(next.as_secs()).unwrap_or(i64::MAX));
+    pipeline
+        .with_store(move |s| {
+            s.record_poll(
+                &name,
+                &PollRecord {
+                    url: &url,
+                    now: now.timestamp(),
+                    next_due,
+                    status: &status,
+                    error: error.as_deref(),
+                    validators: validators.as_ref(),
+                    disable,
+                },
+            )
+        })
+        .await
+}
+
+type PollResult = (
+    FeedReport,
+    Option<crate::fetch::Validators>,
+    Option<Duration>,
+);
+
+async fn poll_feed_inner(
+    pipeline: &Pipeline,
+    feed: &FeedConfig,
+    now: DateTime<Utc>,
+) -> Result<PollResult, FeedError> {
+    let name = feed.name.clone();
+    let state = pipeline.with_store(move |s| s.feed_state(&name)).await?;
+    let first_poll = !state.as_ref().is_some_and(|s| s.first_poll_done);
+    // Validators only count when they belong to this URL.
+    let validators = state
+        .filter(|s| s.url == feed.url.as_str() && s.first_poll_done)
+        .map(|s| s.validators);
+
+    let outcome = {
+        let _host = pipeline.hosts.acquire(&feed.url).await;
+        pipeline
+            .fetcher
+            .fetch(&feed.url, &feed.http, validators.as_ref())
+            .await?
+    };
+    let fetched = match outcome {
+        FetchOutcome::NotModified => {
+            debug!("not modified");
+            let report = FeedReport {
+                not_modified: true,
+                ..FeedReport::default()
+            };
+            return Ok((report, None, None));
+        }
+        FetchOutcome::Fetched(fetched) => fetched,
+    };
+    let base = fetched.final_url.clone();
+    let bytes = fetched.bytes;
+    let mut parsed = tokio::task::spawn_blocking(move || feed::parse_feed(&bytes, &base))
+        .await
+        .map_err(|e| FeedError::Task(e.to_string()))??;
+
+    // Newest first, so `backfill` keeps the newest; undated entries keep
+    // their document order after the dated ones.
+    parsed
+        .items
+        .sort_by_key(|item| std::cmp::Reverse(item.date()));
+    let mut report = FeedReport {
+        entries: parsed.items.len(),
+        ..FeedReport::default()
+    };
+
+    let candidates = {
+        let feed_name = feed.name.clone();
+        let backfill = feed.backfill;
+        let items = std::mem::take(&mut parsed.items);
+        let (candidates, seen, skipped, unusable) = pipeline
+            .with_store(move |s| classify(s, &feed_name, items, first_poll, backfill, now))
+            .await?;
+        report.seen = seen;
+        report.skipped = skipped;
+        report.unusable = unusable;
+        candidates
+    };
+
+    for candidate in candidates {
+        if write_candidate(pipeline, feed, candidate, now).await? {
+            report.written += 1;
+        } else {
+            report.seen += 1;
+        }
+    }
+    Ok((report, Some(fetched.validators), fetched.max_age))
+}
+
+/// Splits entries into new candidates and the rest, recording the rest.
+fn classify(
+    store: &mut Store,
+    feed: &str,
+    items: Vec<FeedItem>,
+    first_poll: bool,
+    backfill: usize,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Candidate>, usize, usize, usize), StoreError> {
+    let mut candidates = Vec::new();
+    let (mut seen, mut skipped, mut unusable) = (0, 0, 0);
+    let mut this_poll: HashSet<String> = HashSet::new();
+    let mut position = 0;
+    for item in items {
+        let Some(link) = item.link.clone() else {
+            debug!(
+                title = item.title.as_deref().unwrap_or(""),
+                "entry has no link; skipped"
+            );
+            unusable += 1;
+            continue;
+        };
+        let link = canonicalize(&link);
+        let url = link.to_string();
+        let guid_key = item.guid.as_ref().map(|g| format!("\0guid\0{g}"));
+        // Duplicates within one document.
+        if this_poll.contains(&url) || guid_key.as_ref().is_some_and(|g| this_poll.contains(g)) {
+            seen += 1;
+            continue;
+        }
+        this_poll.insert(url.clone());
+        if let Some(g) = guid_key {
+            this_poll.insert(g);
+        }
+        let urls = [url];
+        let index = position;
+        position += 1;
+        if let Some(id) = store.find_seen(feed, item.guid.as_deref(), &urls)? {
+            // Known under another name too: remember this one as well.
+            store.add_aliases(id, feed, item.guid.as_deref(), &urls)?;
+            debug!(item_url = %urls[0], "already seen");
+            seen += 1;
+            continue;
+        }
+        if first_poll && index >= backfill {
+            let title = item.title.clone().unwrap_or_default();
+            let entry = NewEntry {
+                feed,
+                guid: item.guid.as_deref(),
+                urls: &urls,
+                title: &title,
+                now: now.timestamp(),
+            };
+            store.record_unwritten(&entry, EntryState::Skipped)?;
+            skipped += 1;
+            continue;
+        }
+        candidates.push(Candidate { item, link });
+    }
+    Ok((candidates, seen, skipped, unusable))
+}
+
+/// An article page, fetched for its selected text, meta and canonical URL.
+struct ArticlePage {
+    html: String,
+    url: Url,
+}
+
+/// Fetches the article page when the feed has a selector; `None` (logged) on
+/// any failure, so extraction falls back to the feed's own text.
+async fn fetch_article(pipeline: &Pipeline, feed: &FeedConfig, link: &Url) -> Option<ArticlePage> {
+    if feed.summary_selector.is_empty() {
+        return None;
+    }
+    let _host = pipeline.hosts.acquire(link).await;
+    match pipeline.fetcher.fetch(link, &feed.http, None).await {
+        Ok(FetchOutcome::Fetched(page)) => {
+            let is_html = page
+                .content_type
+                .as_deref()
+                .is_none_or(|ct| ct.contains("html") || ct.contains("xml"));
+            if !is_html {
+                info!(item_url = %link, "article page is not HTML; using the feed's text");
+                return None;
+            }
+            Some(ArticlePage {
+                html: String::from_utf8_lossy(&page.bytes).into_owned(),
+                url: page.final_url,
+            })
+        }
+        Ok(FetchOutcome::NotModified) => None,
+        Err(e) => {
+            info!(item_url = %link, error = %e, "article page unavailable; using the feed's text");
+            None
+        }
+    }
+}
+
+/// A post ready to claim.
+struct BuiltPost {
+    post: Post,
+    source: Option<SummarySource>,
+    /// Every normalized URL the article is known by; the first is `external_url`.
+    urls: Vec<String>,
+}
+
+/// Extracts the summary and renders the post. Pure and synchronous.
+fn build_post(
+    feed: &FeedConfig,
+    item: &FeedItem,
+    link: &Url,
+    page: Option<&ArticlePage>,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> BuiltPost {
+    let selectors: Vec<_> = feed
+        .summary_selector
+        .iter()
+        .filter_map(|css| extract::parse_selector(css))
+        .collect();
+    let page_extract = page.map(|p| extract::extract_page(&p.html, &p.url, &selectors));
+    let feed_text = |html: &Option<String>| {
+        html.as_deref()
+            .map(|h| extract::clean_feed_text(&extract::html_to_text(h)))
+            .filter(|t| !t.is_empty())
+    };
+    let (text, source) = page_extract
+        .as_ref()
+        .and_then(|p| p.selected_text.clone())
+        .map(|t| (t, SummarySource::Selector))
+        .or_else(|| feed_text(&item.content_html).map(|t| (t, SummarySource::Content)))
+        .or_else(|| feed_text(&item.summary_html).map(|t| (t, SummarySource::Summary)))
+        .or_else(|| {
+            page_extract
+                .as_ref()
+                .and_then(|p| p.meta_description.clone())
+                .map(|t| (t, SummarySource::Meta))
+        })
+        .map_or((String::new(), None), |(t, s)| (t, Some(s)));
+    let canonical = page_extract
+        .and_then(|p| p.canonical)
+        .map(|u| canonicalize(&u));
+    let external_url = canonical.unwrap_or_else(|| link.clone());
+    let mut urls = vec![external_url.to_string()];
+    if link.as_str() != urls[0] {
+        urls.push(link.to_string());
+    }
+    let date = item.date().unwrap_or(now).fixed_offset();
+    let post = Post {
+        title: item
+            .title
+            .clone()
+            .unwrap_or_else(|| external_url.to_string()),
+        date,
+        tags: feed.tags.clone(),
+        source: feed.name.clone(),
+        external_url,
+        draft: feed.draft,
+        tldr: extract::cut_text(&text, config.tldr_length),
+        summary: extract::cut_text(&text, config.summary_length),
+    };
+    BuiltPost { post, source, urls }
+}
+
+/// Builds, claims and writes one post. Returns false when the entry turned
+/// out to be seen already (under its canonical URL).
+async fn write_candidate(
+    pipeline: &Pipeline,
+    feed: &FeedConfig,
+    candidate: Candidate,
+    now: DateTime<Utc>,
+) -> Result<bool, FeedError> {
+    let page = fetch_article(pipeline, feed, &candidate.link).await;
+    let config = Arc::clone(&pipeline.config);
+    let feed = feed.clone();
+    let dir = config.output_dir.clone();
+    pipeline
+        .with_store(move |store| {
+            let built = build_post(
+                &feed,
+                &candidate.item,
+                &candidate.link,
+                page.as_ref(),
+                &config,
+                now,
+            );
+            let guid = candidate.item.guid.as_deref();
+            if let Some(id) = store.find_seen(&feed.name, guid, &built.urls)? {
+                store.add_aliases(id, &feed.name, guid, &built.urls)?;
+                debug!(item_url = %built.urls[0], "canonical URL already seen");
+                return Ok(false);
+            }
+            let content = render::render_post(&built.post);
+            let base = output::file_name(&built.post.date, &output::slugify(&built.post.title), 1);
+            let file = free_name(store, &dir, &base)?;
+            let entry = NewEntry {
+                feed: &feed.name,
+                guid,
+                urls: &built.urls,
+                title: &built.post.title,
+                now: now.timestamp(),
+            };
+            let final_state = if feed.draft {
+                EntryState::Draft
+            } else {
+                EntryState::Approved
+            };
+            let Some(id) = store.claim(&entry, &file, &content, final_state)? else {
+                return Ok(false);
+            };
+            // On failure the claim stays pending and the next run retries it.
+            let path = finish_write(store, &dir, id, &file, &content, Utc::now().timestamp())?;
+            info!(
+                path = %path.display(),
+                item_url = %built.urls[0],
+                summary_source = built.source.map_or("none", SummarySource::as_str),
+                "post written"
+            );
+            Ok::<bool, FeedError>(true)
+        })
+        .await
+}

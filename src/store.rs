@@ -1,0 +1,667 @@
+//! The store: one SQLite file that remembers every feed and every entry seen.
+//!
+//! WAL mode with a busy timeout; the schema is versioned with SQLite's
+//! `user_version` and migrated on open. Uniqueness is enforced by the
+//! database, not by checks in Rust: an entry is *claimed* by inserting its
+//! normalized URLs (and its feed's guid) under primary keys, so two tasks or
+//! two processes can never both claim one article. Times are Unix seconds,
+//! always passed in by the caller so tests control the clock.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::fetch::Validators;
+
+/// Schema migrations, applied in order; index + 1 is the version.
+const MIGRATIONS: &[&str] = &[
+    // 1: feeds, entries and the two dedupe indexes.
+    "CREATE TABLE feeds (
+        name TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        last_poll INTEGER,
+        last_status TEXT,
+        last_error TEXT,
+        consecutive_errors INTEGER NOT NULL DEFAULT 0,
+        next_due INTEGER,
+        first_poll_done INTEGER NOT NULL DEFAULT 0,
+        disabled INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE entries (
+        id INTEGER PRIMARY KEY,
+        feed TEXT NOT NULL,
+        url TEXT NOT NULL,
+        guid TEXT,
+        title TEXT,
+        state TEXT NOT NULL,
+        file TEXT UNIQUE,
+        pending_content TEXT,
+        first_seen INTEGER NOT NULL,
+        written_at INTEGER
+    );
+    CREATE INDEX entries_feed_state ON entries (feed, state);
+    CREATE INDEX entries_state ON entries (state);
+    CREATE TABLE entry_urls (
+        url TEXT PRIMARY KEY,
+        entry_id INTEGER NOT NULL REFERENCES entries (id)
+    ) WITHOUT ROWID;
+    CREATE TABLE entry_guids (
+        feed TEXT NOT NULL,
+        guid TEXT NOT NULL,
+        entry_id INTEGER NOT NULL REFERENCES entries (id),
+        PRIMARY KEY (feed, guid)
+    ) WITHOUT ROWID;",
+];
+
+/// How long a writer waits for another process's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A store operation that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database file could not be opened or prepared.
+    #[error("cannot open database {path}: {source}; check the path and its permissions")]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer linkpost.
+    #[error(
+        "database {path} has schema version {found}, newer than this linkpost's {supported}; upgrade linkpost"
+    )]
+    TooNew {
+        /// The database file.
+        path: PathBuf,
+        /// Version found in the file.
+        found: usize,
+        /// Newest version this build knows.
+        supported: usize,
+    },
+    /// A query failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Where an entry stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryState {
+    /// Claimed; its file may or may not exist yet (a crash happened or a
+    /// write is in progress).
+    Pending,
+    /// Written as a draft waiting for review.
+    Draft,
+    /// Written with `draft: false`, or approved by a reviewer.
+    Approved,
+    /// Rejected by a reviewer; never written again.
+    Rejected,
+    /// Recorded without a post, e.g. beyond `backfill` on a first poll.
+    Skipped,
+}
+
+impl EntryState {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryState::Pending => "pending",
+            EntryState::Draft => "draft",
+            EntryState::Approved => "approved",
+            EntryState::Rejected => "rejected",
+            EntryState::Skipped => "skipped",
+        }
+    }
+}
+
+/// The store's record of one feed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedState {
+    /// Configured name.
+    pub name: String,
+    /// URL at the last poll.
+    pub url: String,
+    /// Validators of the last successful fetch.
+    pub validators: Validators,
+    /// Unix time of the last poll.
+    pub last_poll: Option<i64>,
+    /// One-line result of the last poll.
+    pub last_status: Option<String>,
+    /// Last error, kept until a poll succeeds.
+    pub last_error: Option<String>,
+    /// Failures since the last success.
+    pub consecutive_errors: u32,
+    /// Unix time of the next poll.
+    pub next_due: Option<i64>,
+    /// Whether a poll has ever succeeded (so `backfill` no longer applies).
+    pub first_poll_done: bool,
+    /// Disabled, e.g. after 410 Gone.
+    pub disabled: bool,
+    /// Posts written for this feed.
+    pub posts_written: u64,
+}
+
+/// An entry about to be recorded.
+#[derive(Debug, Clone)]
+pub struct NewEntry<'a> {
+    /// The feed's name.
+    pub feed: &'a str,
+    /// The guid the feed gave it, if any.
+    pub guid: Option<&'a str>,
+    /// Normalized URLs; the first is the post's `external_url`.
+    pub urls: &'a [String],
+    /// Title, for `feeds` and review listings.
+    pub title: &'a str,
+    /// Unix time first seen.
+    pub now: i64,
+}
+
+/// A claimed entry whose file may not have been written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingPost {
+    /// Entry id.
+    pub id: i64,
+    /// File name reserved for it inside the output folder.
+    pub file: String,
+    /// The rendered post.
+    pub content: String,
+    /// State to set once the file exists.
+    pub final_state: String,
+}
+
+/// Outcome of a poll, as recorded for a feed.
+#[derive(Debug, Clone)]
+pub struct PollRecord<'a> {
+    /// Feed URL.
+    pub url: &'a str,
+    /// Unix time of the poll.
+    pub now: i64,
+    /// Unix time of the next poll.
+    pub next_due: i64,
+    /// One-line result.
+    pub status: &'a str,
+    /// The error, on failure.
+    pub error: Option<&'a str>,
+    /// New validators, on a fetched (not 304) success.
+    pub validators: Option<&'a Validators>,
+    /// Disable the feed (410 Gone).
+    pub disable: bool,
+}
+
+/// The SQLite store.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                open_err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                    Some(format!("cannot create folder {}: {e}", parent.display())),
+                ))
+            })?;
+        }
+        let conn = Connection::open(path).map_err(open_err)?;
+        Store::prepare(conn, path)
+    }
+
+    /// An in-memory store, for tests and `preview`.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let conn = Connection::open_in_memory()?;
+        Store::prepare(conn, Path::new(":memory:"))
+    }
+
+    fn prepare(mut conn: Connection, path: &Path) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        // FULL: a committed claim or state change survives power loss.
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(open_err)?;
+        let version = usize::try_from(version).unwrap_or(usize::MAX);
+        if version > MIGRATIONS.len() {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                supported: MIGRATIONS.len(),
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(open_err)?;
+            tx.execute_batch(sql).map_err(open_err)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)
+                .map_err(open_err)?;
+            tx.commit().map_err(open_err)?;
+        }
+        Ok(Store { conn })
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<usize, StoreError> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))?;
+        Ok(usize::try_from(version).unwrap_or(usize::MAX))
+    }
+
+    /// The record of feed `name`, if it was ever polled.
+    pub fn feed_state(&self, name: &str) -> Result<Option<FeedState>, StoreError> {
+        let state = self
+            .conn
+            .query_row(
+                "SELECT name, url, etag, last_modified, last_poll, last_status, last_error,
+                        consecutive_errors, next_due, first_poll_done, disabled,
+                        (SELECT count(*) FROM entries e
+                          WHERE e.feed = f.name AND e.state IN ('draft', 'approved', 'rejected'))
+                 FROM feeds f WHERE name = ?1",
+                [name],
+                |row| {
+                    Ok(FeedState {
+                        name: row.get(0)?,
+                        url: row.get(1)?,
+                        validators: Validators {
+                            etag: row.get(2)?,
+                            last_modified: row.get(3)?,
+                        },
+                        last_poll: row.get(4)?,
+                        last_status: row.get(5)?,
+                        last_error: row.get(6)?,
+                        consecutive_errors: row.get(7)?,
+                        next_due: row.get(8)?,
+                        first_poll_done: row.get(9)?,
+                        disabled: row.get(10)?,
+                        posts_written: row.get::<_, i64>(11)?.unsigned_abs(),
+                    })
+                },
+            )
+            .optional()?;
+        Ok(state)
+    }
+
+    /// Records the outcome of one poll of feed `name`.
+    ///
+    /// A success (no `error`) resets the error count, marks the first poll
+    /// done and, on a fetched body, replaces the validators. A failure keeps
+    /// the validators and counts one more consecutive error.
+    pub fn record_poll(&mut self, name: &str, poll: &PollRecord<'_>) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO feeds (name, url) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET url = excluded.url",
+            params![name, poll.url],
+        )?;
+        match poll.error {
+            None => {
+                tx.execute(
+                    "UPDATE feeds SET last_poll = ?2, next_due = ?3, last_status = ?4, last_error = NULL,
+                            consecutive_errors = 0, first_poll_done = 1
+                     WHERE name = ?1",
+                    params![name, poll.now, poll.next_due, poll.status],
+                )?;
+                if let Some(v) = poll.validators {
+                    tx.execute(
+                        "UPDATE feeds SET etag = ?2, last_modified = ?3 WHERE name = ?1",
+                        params![name, v.etag, v.last_modified],
+                    )?;
+                }
+            }
+            Some(error) => {
+                tx.execute(
+                    "UPDATE feeds SET last_poll = ?2, next_due = ?3, last_status = ?4, last_error = ?5,
+                            consecutive_errors = consecutive_errors + 1, disabled = disabled OR ?6
+                     WHERE name = ?1",
+                    params![name, poll.now, poll.next_due, poll.status, error, poll.disable],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The id of an entry already seen under any of `urls`, or under `guid`
+    /// in `feed`.
+    pub fn find_seen(
+        &self,
+        feed: &str,
+        guid: Option<&str>,
+        urls: &[String],
+    ) -> Result<Option<i64>, StoreError> {
+        let mut by_url = self
+            .conn
+            .prepare_cached("SELECT entry_id FROM entry_urls WHERE url = ?1")?;
+        for url in urls {
+            if let Some(id) = by_url.query_row([url], |row| row.get(0)).optional()? {
+                return Ok(Some(id));
+            }
+        }
+        if let Some(guid) = guid {
+            let mut by_guid = self
+                .conn
+                .prepare_cached("SELECT entry_id FROM entry_guids WHERE feed = ?1 AND guid = ?2")?;
+            if let Some(id) = by_guid
+                .query_row([feed, guid], |row| row.get(0))
+                .optional()?
+            {
+                return Ok(Some(id));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Records more URLs and a guid under an entry already seen, so every
+    /// name it is known by dedupes from now on.
+    pub fn add_aliases(
+        &mut self,
+        entry_id: i64,
+        feed: &str,
+        guid: Option<&str>,
+        urls: &[String],
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        insert_aliases(&tx, entry_id, feed, guid, urls)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records an entry that gets no post (e.g. beyond `backfill`).
+    /// Returns `None` when it was seen already.
+    pub fn record_unwritten(
+        &mut self,
+        entry: &NewEntry<'_>,
+        state: EntryState,
+    ) -> Result<Option<i64>, StoreError> {
+        self.insert_entry(entry, state, None, None)
+    }
+
+    /// Claims an entry for writing to `file` with `content`, in state
+    /// [`EntryState::Pending`]; `final_state` is what it becomes once written.
+    /// Returns `None` when any of its URLs or its guid is already claimed.
+    pub fn claim(
+        &mut self,
+        entry: &NewEntry<'_>,
+        file: &str,
+        content: &str,
+        final_state: EntryState,
+    ) -> Result<Option<i64>, StoreError> {
+        self.insert_entry(
+            entry,
+            EntryState::Pending,
+            Some(file),
+            Some((content, final_state)),
+        )
+    }
+
+    fn insert_entry(
+        &mut self,
+        entry: &NewEntry<'_>,
+        state: EntryState,
+        file: Option<&str>,
+        pending: Option<(&str, EntryState)>,
+    ) -> Result<Option<i64>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let url = entry.urls.first().map(String::as_str).unwrap_or_default();
+        // While pending, `pending_content` holds "<final state>\n<post>".
+        let content =
+            pending.map(|(content, final_state)| format!("{}\n{content}", final_state.as_str()));
+        tx.execute(
+            "INSERT INTO entries (feed, url, guid, title, state, file, pending_content, first_seen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                entry.feed,
+                url,
+                entry.guid,
+                entry.title,
+                state.as_str(),
+                file,
+                content,
+                entry.now
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        let mut claimed = 0;
+        for url in entry.urls {
+            claimed += tx.execute(
+                "INSERT INTO entry_urls (url, entry_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![url, id],
+            )?;
+        }
+        if let Some(guid) = entry.guid {
+            claimed += tx.execute(
+                "INSERT INTO entry_guids (feed, guid, entry_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                params![entry.feed, guid, id],
+            )?;
+        }
+        let expected = entry.urls.len() + usize::from(entry.guid.is_some());
+        if claimed != expected {
+            // Some name of this article is taken: it is not new. Dropping the
+            // transaction rolls the insert back.
+            return Ok(None);
+        }
+        tx.commit()?;
+        Ok(Some(id))
+    }
+
+    /// Whether a file name is reserved by any entry.
+    pub fn is_file_reserved(&self, file: &str) -> Result<bool, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM entries WHERE file = ?1")?;
+        Ok(stmt.exists([file])?)
+    }
+
+    /// Moves a pending entry's reservation to another file name.
+    pub fn set_file(&mut self, id: i64, file: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE entries SET file = ?2 WHERE id = ?1 AND state = 'pending'",
+            params![id, file],
+        )?;
+        Ok(())
+    }
+
+    /// Marks a pending entry as written.
+    pub fn mark_written(&mut self, id: i64, now: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE entries
+             SET state = substr(pending_content, 1, instr(pending_content, char(10)) - 1),
+                 pending_content = NULL, written_at = ?2
+             WHERE id = ?1 AND state = 'pending'",
+            params![id, now],
+        )?;
+        Ok(())
+    }
+
+    /// Entries claimed but not yet marked written, oldest first.
+    pub fn pending(&self) -> Result<Vec<PendingPost>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, file, pending_content FROM entries WHERE state = 'pending' ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            let raw: String = row.get(2)?;
+            let (final_state, content) = raw.split_once('\n').unwrap_or(("draft", raw.as_str()));
+            Ok(PendingPost {
+                id: row.get(0)?,
+                file: row.get(1)?,
+                content: content.to_string(),
+                final_state: final_state.to_string(),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Counts entries of `feed` by state name.
+    pub fn count_entries(&self, feed: &str, state: EntryState) -> Result<u64, StoreError> {
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM entries WHERE feed = ?1 AND state = ?2",
+            params![feed, state.as_str()],
+            |row| row.get(0),
+        )?;
+        Ok(count.unsigned_abs())
+    }
+}
+
+fn insert_aliases(
+    tx: &rusqlite::Transaction<'_>,
+    entry_id: i64,
+    feed: &str,
+    guid: Option<&str>,
+    urls: &[String],
+) -> Result<(), StoreError> {
+    for url in urls {
+        tx.execute(
+            "INSERT INTO entry_urls (url, entry_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![url, entry_id],
+        )?;
+    }
+    if let Some(guid) = guid {
+        tx.execute(
+            "INSERT INTO entry_guids (feed, guid, entry_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![feed, guid, entry_id],
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry<'a>(feed: &'a str, guid: Option<&'a str>, urls: &'a [String]) -> NewEntry<'a> {
+        NewEntry {
+            feed,
+            guid,
+            urls,
+            title: "t",
+            now: 1,
+        }
+    }
+
+    #[test]
+    fn migrates_from_empty_and_reopens() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state/linkpost.db");
+        let store = Store::open(&path).expect("open new");
+        assert_eq!(store.schema_version().expect("version"), MIGRATIONS.len());
+        drop(store);
+        let store = Store::open(&path).expect("reopen");
+        assert_eq!(store.schema_version().expect("version"), MIGRATIONS.len());
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("db");
+        let conn = Connection::open(&path).expect("open");
+        conn.pragma_update(None, "user_version", 99)
+            .expect("set version");
+        drop(conn);
+        let err = Store::open(&path).err().expect("refused");
+        assert!(err.to_string().contains("schema version 99"), "{err}");
+    }
+
+    #[test]
+    fn claim_is_unique_by_url_and_by_feed_guid() {
+        let mut store = Store::open_in_memory().expect("store");
+        let a = vec!["https://e.com/a".to_string()];
+        let b = vec!["https://e.com/b".to_string()];
+        let id = store
+            .claim(
+                &entry("F", Some("g1"), &a),
+                "a.md",
+                "post",
+                EntryState::Draft,
+            )
+            .expect("claim");
+        assert!(id.is_some());
+        assert_eq!(
+            store
+                .claim(&entry("G", None, &a), "a2.md", "post", EntryState::Draft)
+                .expect("claim"),
+            None
+        );
+        assert_eq!(
+            store
+                .claim(
+                    &entry("F", Some("g1"), &b),
+                    "b.md",
+                    "post",
+                    EntryState::Draft
+                )
+                .expect("claim"),
+            None
+        );
+        assert!(
+            store
+                .claim(
+                    &entry("G", Some("g1"), &b),
+                    "b.md",
+                    "post",
+                    EntryState::Draft
+                )
+                .expect("claim")
+                .is_some(),
+            "guids are per feed"
+        );
+        assert_eq!(
+            store.find_seen("X", None, &b).expect("find"),
+            store.find_seen("G", Some("g1"), &[]).expect("find")
+        );
+        assert!(
+            !store.is_file_reserved("a2.md").expect("lookup"),
+            "a refused claim reserves nothing"
+        );
+    }
+
+    #[test]
+    fn pending_until_marked_written() {
+        let mut store = Store::open_in_memory().expect("store");
+        let a = vec!["https://e.com/a".to_string()];
+        let id = store
+            .claim(
+                &entry("F", None, &a),
+                "a.md",
+                "line1\nline2",
+                EntryState::Approved,
+            )
+            .expect("claim")
+            .expect("claimed");
+        let pending = store.pending().expect("pending");
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].content, "line1\nline2");
+        assert_eq!(pending[0].final_state, "approved");
+        store.mark_written(id, 2).expect("mark");
+        assert!(store.pending().expect("pending").is_empty());
+        assert_eq!(
+            store
+                .count_entries("F", EntryState::Approved)
+                .expect("count"),
+            1
+        );
+    }
+}
