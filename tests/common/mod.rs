@@ -1,0 +1,192 @@
+//! Helpers shared by the integration tests: a fixture web server on
+//! 127.0.0.1, config files in temp folders, and a front matter reader that
+//! uses a real YAML parser.
+
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use std::path::{Path, PathBuf};
+
+use saphyr::{LoadableYamlNode, ScalarOwned, YamlOwned};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// The folder of the project's test fixtures.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Serves a fixture folder as a web root, with every `PORT` replaced by the
+/// server's port, as `tests/fixtures/cncf/README.md` asks.
+struct FixtureRoot {
+    root: PathBuf,
+    port: u16,
+}
+
+impl Respond for FixtureRoot {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let path = request.url.path().trim_start_matches('/');
+        if path.split('/').any(|seg| seg == "..") {
+            return ResponseTemplate::new(400);
+        }
+        let mut file = self.root.join(path);
+        if path.is_empty() || path.ends_with('/') {
+            file = file.join("index.html");
+        }
+        match std::fs::read_to_string(&file) {
+            Ok(text) => {
+                let content_type = if file.extension().is_some_and(|e| e == "xml") {
+                    "application/rss+xml; charset=UTF-8"
+                } else {
+                    "text/html; charset=UTF-8"
+                };
+                ResponseTemplate::new(200)
+                    .set_body_raw(text.replace("PORT", &self.port.to_string()), content_type)
+            }
+            Err(_) => ResponseTemplate::new(404),
+        }
+    }
+}
+
+/// Starts a server on 127.0.0.1 serving `tests/fixtures/<name>`.
+pub async fn serve_fixture(name: &str) -> MockServer {
+    let server = MockServer::start().await;
+    let port = server.address().port();
+    Mock::given(any())
+        .respond_with(FixtureRoot {
+            root: fixtures().join(name),
+            port,
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A temp folder holding `linkpost.toml` with `body` after the common keys.
+pub struct TestDir {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestDir {
+    pub fn new(body: &str) -> TestDir {
+        let dir = tempfile::tempdir().expect("create temp dir");
+        let text = format!("database = \"state/linkpost.db\"\noutput_dir = \"drafts\"\n{body}");
+        std::fs::write(dir.path().join("linkpost.toml"), text).expect("write config");
+        TestDir { dir }
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("linkpost.toml")
+    }
+
+    pub fn output_dir(&self) -> PathBuf {
+        self.dir.path().join("drafts")
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.dir.path().join("state/linkpost.db")
+    }
+
+    /// Appends to the config file.
+    pub fn append_config(&self, more: &str) {
+        let mut text = std::fs::read_to_string(self.config_path()).expect("read config");
+        text.push_str(more);
+        std::fs::write(self.config_path(), text).expect("write config");
+    }
+
+    /// The post files written, sorted by name.
+    pub fn posts(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(self.output_dir()) {
+            Ok(entries) => entries.map(|e| e.expect("dir entry").path()).collect(),
+            Err(_) => Vec::new(),
+        };
+        files.sort();
+        files
+    }
+
+    pub fn load_config(&self) -> linkpost::config::Config {
+        linkpost::config::Config::load(&self.config_path()).expect("valid config")
+    }
+}
+
+/// A front matter value as a YAML parser reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Str(String),
+    Bool(bool),
+    List(Vec<Value>),
+    Other(String),
+}
+
+impl Value {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Value::Str(s) => s,
+            other => panic!("expected a string, got {other:?}"),
+        }
+    }
+}
+
+fn convert(yaml: &YamlOwned) -> Value {
+    match yaml {
+        YamlOwned::Value(ScalarOwned::String(s)) => Value::Str(s.clone()),
+        YamlOwned::Value(ScalarOwned::Boolean(b)) => Value::Bool(*b),
+        YamlOwned::Sequence(items) => Value::List(items.iter().map(convert).collect()),
+        other => Value::Other(format!("{other:?}")),
+    }
+}
+
+/// Splits a post into its front matter, read by a real YAML parser as
+/// (key, value) pairs in document order, and its body.
+pub fn read_post(text: &str) -> (Vec<(String, Value)>, String) {
+    let rest = text.strip_prefix("---\n").expect("post starts with ---");
+    let end = rest.find("\n---\n").expect("front matter ends with ---");
+    let yaml = &rest[..end + 1];
+    let body = rest[end + 5..].to_string();
+    let docs = YamlOwned::load_from_str(yaml)
+        .unwrap_or_else(|e| panic!("front matter is not YAML: {e}\n{yaml}"));
+    assert_eq!(docs.len(), 1, "one YAML document");
+    let YamlOwned::Mapping(map) = &docs[0] else {
+        panic!("front matter is not a mapping: {yaml}");
+    };
+    let pairs = map
+        .iter()
+        .map(|(k, v)| match k {
+            YamlOwned::Value(ScalarOwned::String(k)) => (k.clone(), convert(v)),
+            other => panic!("non-string key {other:?}"),
+        })
+        .collect();
+    (pairs, body)
+}
+
+/// The value of `key` in front matter pairs.
+pub fn get<'a>(pairs: &'a [(String, Value)], key: &str) -> &'a Value {
+    &pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .unwrap_or_else(|| panic!("no key {key}"))
+        .1
+}
+
+/// Runs `linkpost` with `args`, returning (exit code, stdout, stderr).
+pub fn linkpost(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linkpost"))
+        .args(args)
+        .env("RUST_LOG", "linkpost=debug")
+        .output()
+        .expect("run linkpost");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs `linkpost` in a blocking task, for async tests.
+pub async fn linkpost_async(args: Vec<String>) -> (i32, String, String) {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        linkpost(&args)
+    })
+    .await
+    .expect("linkpost task")
+}
