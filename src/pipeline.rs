@@ -5,7 +5,7 @@
 //! beyond `backfill` as skipped → fetch the article page when a selector is
 //! set → extract the summary → render → **claim** in the store → write the
 //! file atomically → mark it written. A crash between claim and mark leaves a
-//! pending row holding the rendered post; [`recover_pending`] finishes it on
+//! pending row holding the rendered post; [`recover`] finishes it on
 //! the next run, so no entry is lost and none gets a second file.
 //!
 //! A feed that fails is logged and recorded; it never stops the others.
