@@ -4,12 +4,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use std::io::Write;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use serde::Serialize;
 
 use linkpost::config::Config;
 use linkpost::pipeline::{self, Pipeline};
+use linkpost::scheduler::{self, DaemonOptions};
 use linkpost::store::Store;
+use linkpost::systemd::SystemdNotifier;
 
 /// Exit codes a script can rely on.
 pub mod exit {
@@ -67,6 +72,31 @@ pub enum Command {
     Poll(ConfigArg),
     /// Validate the configuration and exit (0 valid, 3 invalid).
     Check(ConfigArg),
+    /// Run as a daemon: poll each feed on its interval until SIGTERM/SIGINT;
+    /// SIGHUP reloads the configuration.
+    Run(RunArgs),
+    /// Show each feed's last poll, status, errors, next due time and posts.
+    Feeds(FeedsArgs),
+}
+
+/// Arguments of `run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Time polls in flight get to finish after SIGTERM/SIGINT.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    shutdown_grace: std::time::Duration,
+}
+
+/// Arguments of `feeds`.
+#[derive(Debug, clap::Args)]
+pub struct FeedsArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Print one JSON array instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Loads and validates the config, logging its warnings.
@@ -82,6 +112,8 @@ fn load_config(path: &Path) -> Result<Config, linkpost::config::ConfigError> {
 pub fn run(cli: Cli) -> ExitCode {
     let config_path = match &cli.command {
         Command::Poll(arg) | Command::Check(arg) => arg.config.clone(),
+        Command::Run(args) => args.config.config.clone(),
+        Command::Feeds(args) => args.config.config.clone(),
     };
     let config = match load_config(&config_path) {
         Ok(config) => config,
@@ -100,6 +132,8 @@ pub fn run(cli: Cli) -> ExitCode {
             Ok(exit::OK)
         }
         Command::Poll(_) => poll(config),
+        Command::Run(args) => run_daemon(config, args),
+        Command::Feeds(args) => feeds(&config, args.json),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -144,4 +178,112 @@ fn poll(config: Config) -> anyhow::Result<u8> {
     } else {
         exit::OK
     })
+}
+
+fn run_daemon(config: Config, args: RunArgs) -> anyhow::Result<u8> {
+    if config.feeds.is_empty() {
+        tracing::warn!(
+            "no feeds configured; add a [[feed]] table to {}",
+            config.path.display()
+        );
+    }
+    let store = open_store(&config)?;
+    let options = DaemonOptions {
+        config_path: config.path.clone(),
+        shutdown_grace: args.shutdown_grace,
+    };
+    runtime()?.block_on(async move {
+        let signals = linkpost::signals::listen().context("installing signal handlers")?;
+        let mut notifier = SystemdNotifier::new();
+        scheduler::run(options, config, store, signals, &mut notifier).await?;
+        Ok(exit::OK)
+    })
+}
+
+/// One feed's row in `linkpost feeds`.
+#[derive(Debug, Serialize)]
+struct FeedRow {
+    name: String,
+    url: String,
+    last_poll: Option<String>,
+    last_status: Option<String>,
+    last_error: Option<String>,
+    consecutive_errors: u32,
+    next_due: Option<String>,
+    posts_written: u64,
+    disabled: bool,
+}
+
+fn rfc3339(secs: Option<i64>) -> Option<String> {
+    secs.and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
+    let store = open_store(config)?;
+    let mut rows = Vec::with_capacity(config.feeds.len());
+    for feed in &config.feeds {
+        let state = store.feed_state(&feed.name)?.unwrap_or_default();
+        rows.push(FeedRow {
+            name: feed.name.clone(),
+            url: feed.url.to_string(),
+            last_poll: rfc3339(state.last_poll),
+            last_status: state.last_status,
+            last_error: state.last_error,
+            consecutive_errors: state.consecutive_errors,
+            next_due: rfc3339(state.next_due),
+            posts_written: state.posts_written,
+            disabled: state.disabled,
+        });
+    }
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+        return Ok(exit::OK);
+    }
+    let dash = || "-".to_string();
+    let table: Vec<[String; 7]> = rows
+        .into_iter()
+        .map(|r| {
+            [
+                r.name,
+                r.last_poll.unwrap_or_else(dash),
+                if r.disabled {
+                    "disabled".to_string()
+                } else {
+                    r.last_status.unwrap_or_else(|| "never polled".to_string())
+                },
+                r.consecutive_errors.to_string(),
+                r.next_due.unwrap_or_else(dash),
+                r.posts_written.to_string(),
+                r.last_error.unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let header = [
+        "NAME",
+        "LAST POLL",
+        "STATUS",
+        "ERRORS",
+        "NEXT DUE",
+        "POSTS",
+        "LAST ERROR",
+    ]
+    .map(String::from);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &table {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&table) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        writeln!(out, "{}", line.join("  ").trim_end())?;
+    }
+    Ok(exit::OK)
 }

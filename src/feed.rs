@@ -50,6 +50,8 @@ impl FeedItem {
 pub struct ParsedFeed {
     /// The feed's own title.
     pub title: Option<String>,
+    /// RSS `<ttl>`: how long the feed may be cached.
+    pub ttl: Option<std::time::Duration>,
     /// Entries in document order.
     pub items: Vec<FeedItem>,
 }
@@ -98,6 +100,9 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
         })
         .collect();
     Ok(ParsedFeed {
+        ttl: feed
+            .ttl
+            .map(|minutes| std::time::Duration::from_secs(u64::from(minutes) * 60)),
         title: feed.title.map(|t| text_of(&t)),
         items,
     })

@@ -34,4 +34,7 @@ pub mod output;
 pub mod pipeline;
 pub mod render;
 pub mod schedule;
+pub mod scheduler;
+pub mod signals;
 pub mod store;
+pub mod systemd;

@@ -12,6 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -90,6 +91,9 @@ pub struct FeedReport {
     pub skipped: usize,
     /// Entries that could not be used (no link).
     pub unusable: usize,
+    /// Shutdown came before every new entry was handled; the rest wait for
+    /// the next poll.
+    pub interrupted: bool,
 }
 
 /// What one pass over all feeds did.
@@ -145,21 +149,53 @@ pub struct Pipeline {
     pub store: Arc<Mutex<Store>>,
     /// Per-host request cap.
     pub hosts: HostLimiter,
+    /// Set on shutdown: polls stop before their next entry.
+    stopping: Arc<AtomicBool>,
 }
 
 impl Pipeline {
     /// Builds the pipeline for `config` over an open store.
     pub fn new(config: Arc<Config>, store: Store) -> Result<Pipeline, reqwest::Error> {
+        Pipeline::with_shared_store(
+            config,
+            Arc::new(Mutex::new(store)),
+            Arc::new(AtomicBool::new(false)),
+        )
+    }
+
+    /// Builds a pipeline over a store (and stop flag) shared with an
+    /// earlier pipeline, as a config reload does.
+    pub fn with_shared_store(
+        config: Arc<Config>,
+        store: Arc<Mutex<Store>>,
+        stopping: Arc<AtomicBool>,
+    ) -> Result<Pipeline, reqwest::Error> {
         Ok(Pipeline {
             fetcher: Fetcher::new(&config)?,
             hosts: HostLimiter::new(config.per_host_limit),
-            store: Arc::new(Mutex::new(store)),
+            store,
             config,
+            stopping,
         })
     }
 
+    /// Asks running polls to stop before their next entry.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`Pipeline::stop`] was called.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// The stop flag, to share with a pipeline built on reload.
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.stopping)
+    }
+
     /// Runs `f` on the store in a blocking task.
-    async fn with_store<T, E, F>(&self, f: F) -> Result<T, FeedError>
+    pub async fn with_store<T, E, F>(&self, f: F) -> Result<T, FeedError>
     where
         T: Send + 'static,
         E: Send + 'static,
@@ -187,7 +223,15 @@ pub async fn poll_all(pipeline: Arc<Pipeline>) -> Result<PassReport, PassError> 
     };
     let limit = Arc::new(Semaphore::new(pipeline.config.concurrency));
     let mut tasks = JoinSet::new();
+    let states = pipeline
+        .with_store(|s| s.feed_states())
+        .await
+        .map_err(PassError::from)?;
     for feed in pipeline.config.feeds.clone() {
+        if states.get(&feed.name).is_some_and(|s| s.disabled) {
+            warn!(feed = %feed.name, "feed is disabled (the server said 410 Gone); remove it or reset it to poll again");
+            continue;
+        }
         let pipeline = Arc::clone(&pipeline);
         let limit = Arc::clone(&limit);
         tasks.spawn(async move {
@@ -311,9 +355,27 @@ pub async fn poll_feed(
                 } else {
                     format!("ok: {} new", report.written)
                 };
-                let next = schedule::after_success(feed.interval, hint);
-                let record =
-                    record(pipeline, feed, now, next, status, None, validators, false).await;
+                let outcome = if report.interrupted {
+                    // Keep the old validators and come back at once: a 304
+                    // next time would hide the entries not handled yet.
+                    Recorded {
+                        next: Duration::ZERO,
+                        error: None,
+                        validators: None,
+                        disable: false,
+                        complete: false,
+                    }
+                } else {
+                    let next = schedule::after_success(feed.interval, hint);
+                    Recorded {
+                        next: next + schedule::jitter(next),
+                        error: None,
+                        validators,
+                        disable: false,
+                        complete: true,
+                    }
+                };
+                let record = record(pipeline, feed, now, status, outcome).await;
                 info!(
                     new_items = report.written,
                     seen = report.seen,
@@ -346,17 +408,14 @@ pub async fn poll_feed(
                     "error".to_string()
                 };
                 warn!(error = %err, elapsed_ms, "poll failed");
-                let record = record(
-                    pipeline,
-                    feed,
-                    now,
-                    next,
-                    status,
-                    Some(err.to_string()),
-                    None,
-                    gone,
-                )
-                .await;
+                let outcome = Recorded {
+                    next: next + schedule::jitter(next),
+                    error: Some(err.to_string()),
+                    validators: None,
+                    disable: gone,
+                    complete: false,
+                };
+                let record = record(pipeline, feed, now, status, outcome).await;
                 (record, Err(err))
             }
         };
@@ -369,25 +428,38 @@ pub async fn poll_feed(
     .await
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one call site; a struct would only rename them"
-)]
+/// What a finished poll stores about its feed.
+struct Recorded {
+    next: Duration,
+    error: Option<String>,
+    validators: Option<crate::fetch::Validators>,
+    disable: bool,
+    complete: bool,
+}
+
 async fn record(
     pipeline: &Pipeline,
     feed: &FeedConfig,
     now: DateTime<Utc>,
-    next: Duration,
     status: String,
-    error: Option<String>,
-    validators: Option<crate::fetch::Validators>,
-    disable: bool,
+    outcome: Recorded,
 ) -> Result<(), FeedError> {
+    let Recorded {
+        next,
+        error,
+        validators,
+        disable,
+        complete,
+    } = outcome;
     let name = feed.name.clone();
     let url = feed.url.to_string();
+    // Round up, so a feed is never due before its interval has passed.
+    let next_ms = i64::try_from(next.as_millis()).unwrap_or(i64::MAX);
     let next_due = now
-        .timestamp()
-        .saturating_add(i64::try_from(next.as_secs()).unwrap_or(i64::MAX));
+        .timestamp_millis()
+        .saturating_add(next_ms)
+        .saturating_add(999)
+        .div_euclid(1000);
     pipeline
         .with_store(move |s| {
             s.record_poll(
@@ -400,6 +472,7 @@ async fn record(
                     error: error.as_deref(),
                     validators: validators.as_ref(),
                     disable,
+                    complete,
                 },
             )
         })
@@ -473,13 +546,19 @@ async fn poll_feed_inner(
     };
 
     for candidate in candidates {
+        if pipeline.is_stopping() {
+            info!("shutting down; the remaining new entries wait for the next poll");
+            report.interrupted = true;
+            break;
+        }
         if write_candidate(pipeline, feed, candidate, now).await? {
             report.written += 1;
         } else {
             report.seen += 1;
         }
     }
-    Ok((report, Some(fetched.validators), fetched.max_age))
+    let hint = fetched.max_age.max(parsed.ttl);
+    Ok((report, Some(fetched.validators), hint))
 }
 
 /// Splits entries into new candidates and the rest, recording the rest.

@@ -29,6 +29,22 @@ pub fn after_failure(interval: Duration, errors: u32, retry_after: Option<Durati
     }
 }
 
+/// A random extra delay of up to a tenth of `delay` (at most five minutes),
+/// so feeds configured alike do not fire together.
+pub fn jitter(delay: Duration) -> Duration {
+    use std::hash::BuildHasher;
+    let max = (delay / 10).min(Duration::from_secs(300));
+    let max_ms = u64::try_from(max.as_millis()).unwrap_or(u64::MAX);
+    if max_ms == 0 {
+        return Duration::ZERO;
+    }
+    // RandomState is seeded randomly per instance: enough randomness for
+    // spreading polls, without a dependency.
+    let random =
+        std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now());
+    Duration::from_millis(random % (max_ms + 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,6 +60,15 @@ mod tests {
             after_success(30 * MIN, Some(MAX_INTERVAL * 3)),
             MAX_INTERVAL
         );
+    }
+
+    #[test]
+    fn jitter_is_bounded() {
+        for _ in 0..100 {
+            assert!(jitter(30 * MIN) <= 3 * MIN);
+            assert!(jitter(2 * MAX_INTERVAL) <= 5 * MIN);
+        }
+        assert_eq!(jitter(Duration::ZERO), Duration::ZERO);
     }
 
     #[test]

@@ -144,6 +144,17 @@ pub struct FeedState {
     pub posts_written: u64,
 }
 
+/// When a feed is next due, as the scheduler reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleState {
+    /// Configured name.
+    pub name: String,
+    /// Unix time of the next poll; `None` before the first.
+    pub next_due: Option<i64>,
+    /// Disabled, e.g. after 410 Gone.
+    pub disabled: bool,
+}
+
 /// An entry about to be recorded.
 #[derive(Debug, Clone)]
 pub struct NewEntry<'a> {
@@ -189,6 +200,9 @@ pub struct PollRecord<'a> {
     pub validators: Option<&'a Validators>,
     /// Disable the feed (410 Gone).
     pub disable: bool,
+    /// Every entry was handled (not interrupted by shutdown), so a first
+    /// poll counts as done.
+    pub complete: bool,
 }
 
 /// The SQLite store.
@@ -317,9 +331,9 @@ impl Store {
             None => {
                 tx.execute(
                     "UPDATE feeds SET last_poll = ?2, next_due = ?3, last_status = ?4, last_error = NULL,
-                            consecutive_errors = 0, first_poll_done = 1
+                            consecutive_errors = 0, first_poll_done = first_poll_done OR ?5
                      WHERE name = ?1",
-                    params![name, poll.now, poll.next_due, poll.status],
+                    params![name, poll.now, poll.next_due, poll.status, poll.complete],
                 )?;
                 if let Some(v) = poll.validators {
                     tx.execute(
@@ -339,6 +353,37 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// What the scheduler needs of every feed.
+    pub fn schedule_states(&self) -> Result<Vec<ScheduleState>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT name, next_due, disabled FROM feeds")?;
+        let rows = stmt.query_map([], |row| {
+            Ok(ScheduleState {
+                name: row.get(0)?,
+                next_due: row.get(1)?,
+                disabled: row.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The records of every feed ever polled, by name.
+    pub fn feed_states(&self) -> Result<std::collections::HashMap<String, FeedState>, StoreError> {
+        let names: Vec<String> = self
+            .conn
+            .prepare("SELECT name FROM feeds")?
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut states = std::collections::HashMap::with_capacity(names.len());
+        for name in names {
+            if let Some(state) = self.feed_state(&name)? {
+                states.insert(name, state);
+            }
+        }
+        Ok(states)
     }
 
     /// The id of an entry already seen under any of `urls`, or under `guid`

@@ -190,3 +190,197 @@ pub async fn linkpost_async(args: Vec<String>) -> (i32, String, String) {
     .await
     .expect("linkpost task")
 }
+
+/// One request a [`Recorder`] saw.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub path: String,
+    pub at: std::time::Instant,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Hit {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+type Handler = dyn Fn(&Request, usize) -> ResponseTemplate + Send + Sync;
+
+/// A responder that records every request (with its arrival time) and
+/// answers with `handler(request, n)`, n counting requests to that path.
+pub struct Recorder {
+    pub hits: std::sync::Arc<std::sync::Mutex<Vec<Hit>>>,
+    handler: Box<Handler>,
+}
+
+impl Recorder {
+    pub fn new(
+        handler: impl Fn(&Request, usize) -> ResponseTemplate + Send + Sync + 'static,
+    ) -> Recorder {
+        Recorder {
+            hits: Default::default(),
+            handler: Box::new(handler),
+        }
+    }
+}
+
+impl Respond for Recorder {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let path = request.url.path().to_string();
+        let n = {
+            let mut hits = self.hits.lock().expect("hits lock");
+            hits.push(Hit {
+                path: path.clone(),
+                at: std::time::Instant::now(),
+                headers: request
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+                    .collect(),
+            });
+            hits.iter().filter(|h| h.path == path).count()
+        };
+        (self.handler)(request, n)
+    }
+}
+
+/// Hits to `path` so far.
+pub fn hits_to(hits: &std::sync::Mutex<Vec<Hit>>, path: &str) -> Vec<Hit> {
+    hits.lock()
+        .expect("hits lock")
+        .iter()
+        .filter(|h| h.path == path)
+        .cloned()
+        .collect()
+}
+
+/// Starts a server on 127.0.0.1 whose every request goes to `recorder`.
+pub async fn serve_recorder(recorder: Recorder) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(recorder)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// An RSS document with one item per (slug, day of September 2025).
+pub fn rss(base: &str, items: &[(&str, u32)]) -> String {
+    let items: String = items
+        .iter()
+        .map(|(slug, day)| {
+            format!(
+                "<item><title>Post {slug}</title><link>{base}/posts/{slug}/</link><guid>{slug}</guid>\
+                 <pubDate>{day:02} Sep 2025 10:00:00 +0000</pubDate><description>Text of {slug}.</description></item>"
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>{items}</channel></rss>"
+    )
+}
+
+/// Waits for `condition`, checking every 50 ms, up to `limit`; panics with
+/// `what` when it does not come. This waits for an outcome; it never stands
+/// in for one.
+pub async fn wait_until(
+    what: &str,
+    limit: std::time::Duration,
+    mut condition: impl FnMut() -> bool,
+) {
+    let deadline = std::time::Instant::now() + limit;
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// A `linkpost run` process whose stderr is collected as it comes.
+pub struct Daemon {
+    child: std::process::Child,
+    pub stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Daemon {
+    pub fn start(config: &Path) -> Daemon {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_linkpost"))
+            .args(["run", "--config"])
+            .arg(config)
+            .env("RUST_LOG", "linkpost=debug")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start linkpost run");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let pipe = child.stderr.take().expect("stderr piped");
+        let sink = std::sync::Arc::clone(&stderr);
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(pipe).lines() {
+                let Ok(line) = line else { break };
+                let mut buf = sink.lock().expect("stderr lock");
+                buf.push_str(&line);
+                buf.push('\n');
+            }
+        });
+        Daemon {
+            child,
+            stderr,
+            reader: Some(reader),
+        }
+    }
+
+    pub fn log(&self) -> String {
+        self.stderr.lock().expect("stderr lock").clone()
+    }
+
+    pub fn log_count(&self, needle: &str) -> usize {
+        self.log().matches(needle).count()
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let status = std::process::Command::new("kill")
+            .args(["-s", sig, &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -s {sig}");
+    }
+
+    /// Sends SIGTERM and waits (up to `limit`) for the exit code.
+    pub async fn stop(mut self, limit: std::time::Duration) -> (i32, String) {
+        self.signal("TERM");
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                // The pipe closed with the process: the reader ends with it.
+                if let Some(reader) = self.reader.take() {
+                    reader.join().expect("stderr reader");
+                }
+                return (status.code().unwrap_or(-1), self.log());
+            }
+            if std::time::Instant::now() >= deadline {
+                let _ = self.child.kill();
+                panic!(
+                    "linkpost run did not exit after SIGTERM; log:\n{}",
+                    self.log()
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

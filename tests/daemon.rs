@@ -1,0 +1,346 @@
+//! The daemon against servers on 127.0.0.1: conditional GET, Retry-After,
+//! backoff, reload, clean shutdown and restarts. Assertions are on order and
+//! lower bounds, never on exact timings.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{
+    Daemon, Recorder, TestDir, hits_to, linkpost_async, read_post, rss, serve_recorder, wait_until,
+};
+use wiremock::ResponseTemplate;
+
+const LONG: Duration = Duration::from_secs(60);
+
+fn feed(name: &str, url: &str, extra: &str) -> String {
+    format!("[[feed]]\nname = \"{name}\"\nurl = \"{url}\"\n{extra}\n")
+}
+
+fn rss_response(body: String) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(body, "application/rss+xml")
+}
+
+async fn poll(dir: &TestDir) -> i32 {
+    let config = dir.config_path().display().to_string();
+    linkpost_async(vec!["poll".into(), "--config".into(), config])
+        .await
+        .0
+}
+
+async fn feeds_json(dir: &TestDir) -> serde_json::Value {
+    let config = dir.config_path().display().to_string();
+    let (code, stdout, stderr) = linkpost_async(vec![
+        "feeds".into(),
+        "--json".into(),
+        "--config".into(),
+        config,
+    ])
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    serde_json::from_str(&stdout).expect("feeds --json prints JSON")
+}
+
+#[tokio::test]
+async fn second_poll_is_conditional_and_a_304_writes_nothing() {
+    let recorder = Recorder::new(|request, _| {
+        if request
+            .headers
+            .get("if-none-match")
+            .is_some_and(|v| v == "\"v1\"")
+        {
+            return ResponseTemplate::new(304);
+        }
+        rss_response(rss("https://blog.example", &[("a", 1), ("b", 2)]))
+            .insert_header("etag", "\"v1\"")
+            .insert_header("last-modified", "Tue, 02 Sep 2025 10:00:00 GMT")
+    });
+    let hits = recorder.hits.clone();
+    let server = serve_recorder(recorder).await;
+    let dir = TestDir::new(&feed("Blog", &format!("{}/feed.xml", server.uri()), ""));
+
+    assert_eq!(poll(&dir).await, 0);
+    assert_eq!(dir.posts().len(), 2);
+    assert_eq!(poll(&dir).await, 0);
+    assert_eq!(dir.posts().len(), 2, "a 304 writes nothing");
+
+    let hits = hits_to(&hits, "/feed.xml");
+    assert_eq!(hits.len(), 2);
+    assert_eq!(hits[0].header("if-none-match"), None);
+    assert_eq!(hits[1].header("if-none-match"), Some("\"v1\""));
+    assert_eq!(
+        hits[1].header("if-modified-since"),
+        Some("Tue, 02 Sep 2025 10:00:00 GMT")
+    );
+    assert!(
+        hits[0]
+            .header("user-agent")
+            .is_some_and(|ua| ua.starts_with("linkpost/"))
+    );
+    assert!(
+        hits[0]
+            .header("accept-encoding")
+            .is_some_and(|ae| ae.contains("gzip") && ae.contains("br"))
+    );
+
+    let feeds = feeds_json(&dir).await;
+    assert_eq!(feeds[0]["name"], "Blog");
+    assert_eq!(feeds[0]["last_status"], "not modified");
+    assert_eq!(feeds[0]["consecutive_errors"], 0);
+    assert_eq!(feeds[0]["posts_written"], 2);
+    for key in ["url", "last_poll", "last_error", "next_due"] {
+        assert!(feeds[0].get(key).is_some(), "feeds --json has {key}");
+    }
+}
+
+#[tokio::test]
+async fn retry_after_on_429_delays_the_next_request_at_least_that_long() {
+    let recorder = Recorder::new(|_, n| {
+        if n == 1 {
+            ResponseTemplate::new(429).insert_header("retry-after", "3")
+        } else {
+            rss_response(rss("https://blog.example", &[("a", 1)]))
+        }
+    });
+    let hits = recorder.hits.clone();
+    let server = serve_recorder(recorder).await;
+    let dir = TestDir::new(&feed(
+        "Busy",
+        &format!("{}/feed.xml", server.uri()),
+        "interval = \"1s\"",
+    ));
+    let daemon = Daemon::start(&dir.config_path());
+    wait_until("a second request", LONG, || {
+        hits_to(&hits, "/feed.xml").len() >= 2
+    })
+    .await;
+    let (code, log) = daemon.stop(LONG).await;
+    assert_eq!(code, 0, "{log}");
+    let hits = hits_to(&hits, "/feed.xml");
+    let gap = hits[1].at - hits[0].at;
+    assert!(
+        gap >= Duration::from_secs(3),
+        "second request came after {gap:?}, before Retry-After"
+    );
+    assert!(log.contains("answered HTTP 429 (retry after 3s)"), "{log}");
+}
+
+#[tokio::test]
+async fn a_failing_feed_backs_off_while_a_healthy_one_keeps_its_pace() {
+    let recorder = Recorder::new(|request, _| {
+        if request.url.path() == "/bad.xml" {
+            ResponseTemplate::new(500)
+        } else {
+            rss_response(rss("https://good.example", &[("a", 1)]))
+        }
+    });
+    let hits = recorder.hits.clone();
+    let server = serve_recorder(recorder).await;
+    let uri = server.uri();
+    let dir = TestDir::new(&format!(
+        "per_host_limit = 8\n{}{}",
+        feed("Good", &format!("{uri}/good.xml"), "interval = \"1s\""),
+        feed("Bad", &format!("{uri}/bad.xml"), "interval = \"1s\"")
+    ));
+    let daemon = Daemon::start(&dir.config_path());
+    wait_until("seven polls of the healthy feed", LONG, || {
+        hits_to(&hits, "/good.xml").len() >= 7
+    })
+    .await;
+    let (code, log) = daemon.stop(LONG).await;
+    assert_eq!(code, 0, "{log}");
+
+    let good = hits_to(&hits, "/good.xml");
+    let bad = hits_to(&hits, "/bad.xml");
+    // Healthy: every ~1 s. Failing: after 2 s, then 4 s, then 8 s.
+    assert!(bad.len() >= 2, "the failing feed was retried");
+    assert!(
+        bad.len() < good.len(),
+        "bad {} vs good {}",
+        bad.len(),
+        good.len()
+    );
+    for (i, pair) in bad.windows(2).enumerate() {
+        let gap = pair[1].at - pair[0].at;
+        let floor = Duration::from_secs(2u64 << i);
+        assert!(
+            gap >= floor - Duration::from_millis(50),
+            "failure {} retried after {gap:?}, before {floor:?}",
+            i + 1
+        );
+    }
+    let feeds = feeds_json(&dir).await;
+    assert!(
+        feeds[1]["consecutive_errors"]
+            .as_u64()
+            .is_some_and(|n| n >= 2),
+        "{feeds}"
+    );
+    assert!(
+        feeds[1]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("HTTP 500")),
+        "{feeds}"
+    );
+    assert_eq!(feeds[0]["consecutive_errors"], 0);
+}
+
+#[tokio::test]
+async fn sighup_adds_a_feed_and_an_invalid_config_is_refused() {
+    let recorder = Recorder::new(|_, _| rss_response(rss("https://blog.example", &[("a", 1)])));
+    let hits = recorder.hits.clone();
+    let server = serve_recorder(recorder).await;
+    let uri = server.uri();
+    let dir = TestDir::new(&feed("A", &format!("{uri}/a.xml"), "interval = \"1h\""));
+    let daemon = Daemon::start(&dir.config_path());
+    wait_until("feed A polled", LONG, || {
+        hits_to(&hits, "/a.xml").len() == 1
+    })
+    .await;
+
+    dir.append_config(&feed("B", &format!("{uri}/b.xml"), "interval = \"1h\""));
+    daemon.signal("HUP");
+    wait_until("feed B polled after SIGHUP", LONG, || {
+        hits_to(&hits, "/b.xml").len() == 1
+    })
+    .await;
+
+    dir.append_config("this is = not toml [\n");
+    daemon.signal("HUP");
+    wait_until("the bad reload refused", LONG, || {
+        daemon.log().contains("reload refused")
+    })
+    .await;
+    assert!(
+        daemon.log().contains("linkpost.toml:"),
+        "the refusal names the file and line"
+    );
+    let (code, log) = daemon.stop(LONG).await;
+    assert_eq!(code, 0, "{log}");
+    assert_eq!(
+        hits_to(&hits, "/a.xml").len(),
+        1,
+        "a 1h feed is not polled again by a reload"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_during_a_poll_leaves_no_partial_file_and_exits_0() {
+    let slugs: Vec<String> = (1..=20).map(|i| format!("p{i:02}")).collect();
+    let items: Vec<(&str, u32)> = slugs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i as u32 % 28 + 1))
+        .collect();
+    let body = rss("http://HOST", &items);
+    let recorder = Recorder::new(move |request, _| {
+        let host = request
+            .headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1");
+        if request.url.path() == "/feed.xml" {
+            rss_response(body.replace("HOST", host))
+        } else {
+            // Slow article pages keep the poll busy while SIGTERM arrives.
+            ResponseTemplate::new(200)
+                .set_body_raw(
+                    "<html><body><article><p>Page text.</p></article></body></html>",
+                    "text/html",
+                )
+                .set_delay(Duration::from_millis(200))
+        }
+    });
+    let server = serve_recorder(recorder).await;
+    let dir = TestDir::new(&feed(
+        "Slow",
+        &format!("{}/feed.xml", server.uri()),
+        "summary_selector = \"article\"\nbackfill = 50",
+    ));
+    let daemon = Daemon::start(&dir.config_path());
+    wait_until("a first post", LONG, || !dir.posts().is_empty()).await;
+    let (code, log) = daemon.stop(LONG).await;
+    assert_eq!(code, 0, "{log}");
+
+    let written = dir.posts();
+    assert!(
+        written.len() < 20,
+        "the shutdown came before the poll ended"
+    );
+    for path in &written {
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            name.ends_with(".md") && !name.starts_with('.'),
+            "stray file {name}"
+        );
+        let (pairs, _) = read_post(&std::fs::read_to_string(path).expect("read"));
+        assert_eq!(common::get(&pairs, "summary").as_str(), "Page text.");
+    }
+    let conn = rusqlite::Connection::open(dir.database()).expect("open db");
+    let pending: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM entries WHERE state = 'pending'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(pending, 0, "nothing left half done");
+    drop(conn);
+
+    // The rest come on the next run, each exactly once.
+    assert_eq!(poll(&dir).await, 0);
+    assert_eq!(dir.posts().len(), 20);
+}
+
+#[tokio::test]
+async fn a_restart_does_not_refetch_before_due_and_fetches_an_overdue_feed_promptly() {
+    let recorder = Recorder::new(|_, _| rss_response(rss("https://blog.example", &[("a", 1)])));
+    let hits = recorder.hits.clone();
+    let server = serve_recorder(recorder).await;
+    let dir = TestDir::new(&feed(
+        "A",
+        &format!("{}/a.xml", server.uri()),
+        "interval = \"1h\"",
+    ));
+    let idle = "scheduled started=0 running=0";
+
+    let daemon = Daemon::start(&dir.config_path());
+    wait_until("the first poll", LONG, || {
+        hits_to(&hits, "/a.xml").len() == 1
+    })
+    .await;
+    wait_until("the daemon idle", LONG, || daemon.log().contains(idle)).await;
+    let (code, log) = daemon.stop(LONG).await;
+    assert_eq!(code, 0, "{log}");
+
+    // Restart: the feed is not due for an hour, so the daemon goes idle without fetching.
+    let daemon = Daemon::start(&dir.config_path());
+    wait_until("the restarted daemon idle", LONG, || {
+        daemon.log().contains(idle)
+    })
+    .await;
+    let (code, log) = daemon.stop(LONG).await;
+    assert_eq!(code, 0, "{log}");
+    assert_eq!(
+        hits_to(&hits, "/a.xml").len(),
+        1,
+        "not refetched before due"
+    );
+
+    // Make it overdue (as if the machine was off past its due time): fetched promptly.
+    let conn = rusqlite::Connection::open(dir.database()).expect("open db");
+    conn.execute("UPDATE feeds SET next_due = next_due - 7200", [])
+        .expect("update");
+    drop(conn);
+    let daemon = Daemon::start(&dir.config_path());
+    wait_until("the overdue feed fetched", LONG, || {
+        hits_to(&hits, "/a.xml").len() == 2
+    })
+    .await;
+    let (code, log) = daemon.stop(LONG).await;
+    assert_eq!(code, 0, "{log}");
+}
