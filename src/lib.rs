@@ -19,6 +19,9 @@
 //! - [`output`]: file names and atomic, never-clobbering writes.
 //! - [`store`]: SQLite: feeds, entries, claims.
 //! - [`pipeline`]: one poll of one feed, and one pass over all feeds.
+//! - [`schedule`]: when a feed is polled next (backoff, Retry-After, jitter).
+//! - [`scheduler`]: the daemon loop: due feeds, limits, reload, clean stop.
+//! - [`signals`], [`systemd`]: Unix signals and `sd_notify`.
 //!
 //! `feed`, `extract`, `canon` and `render` are pure and synchronous; the
 //! store is the only shared state.

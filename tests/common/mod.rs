@@ -347,8 +347,9 @@ impl Daemon {
     }
 
     pub fn signal(&self, sig: &str) {
-        let status = std::process::Command::new("kill")
-            .args(["-s", sig, &self.child.id().to_string()])
+        // The shell's built-in kill: no procps needed on the machine.
+        let status = std::process::Command::new("sh")
+            .args(["-c", &format!("kill -s {sig} {}", self.child.id())])
             .status()
             .expect("run kill");
         assert!(status.success(), "kill -s {sig}");
