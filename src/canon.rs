@@ -41,6 +41,15 @@ fn is_tracking_param(name: &str) -> bool {
 /// Returns the canonical form of `url`, the key under which it is deduplicated.
 ///
 /// Idempotent: `canonicalize(&canonicalize(u)) == canonicalize(u)`.
+///
+/// ```
+/// use linkpost::canon::canonicalize;
+/// use url::Url;
+///
+/// let link = Url::parse("HTTPS://www.CNCF.io:443/blog/x/?utm_source=rss&p=2#more")?;
+/// assert_eq!(canonicalize(&link).as_str(), "https://www.cncf.io/blog/x/?p=2");
+/// # Ok::<(), url::ParseError>(())
+/// ```
 pub fn canonicalize(url: &Url) -> Url {
     let mut out = url.clone();
     out.set_fragment(None);

@@ -344,3 +344,68 @@ async fn a_restart_does_not_refetch_before_due_and_fetches_an_overdue_feed_promp
     let (code, log) = daemon.stop(LONG).await;
     assert_eq!(code, 0, "{log}");
 }
+
+#[tokio::test]
+async fn gone_disables_the_feed() {
+    let recorder = Recorder::new(|_, _| ResponseTemplate::new(410));
+    let hits = recorder.hits.clone();
+    let server = serve_recorder(recorder).await;
+    let dir = TestDir::new(&feed("Old", &format!("{}/old.xml", server.uri()), ""));
+    assert_eq!(poll(&dir).await, 2, "a failed feed makes poll exit 2");
+    let feeds = feeds_json(&dir).await;
+    assert_eq!(feeds[0]["disabled"], true, "{feeds}");
+    assert_eq!(feeds[0]["last_status"], "gone: disabled");
+    assert_eq!(poll(&dir).await, 0);
+    assert_eq!(
+        hits_to(&hits, "/old.xml").len(),
+        1,
+        "a disabled feed is not fetched again"
+    );
+}
+
+#[tokio::test]
+async fn tells_systemd_ready_status_and_watchdog() {
+    use std::os::unix::net::UnixDatagram;
+    let recorder = Recorder::new(|_, _| rss_response(rss("https://blog.example", &[("a", 1)])));
+    let server = serve_recorder(recorder).await;
+    let dir = TestDir::new(&feed(
+        "A",
+        &format!("{}/a.xml", server.uri()),
+        "interval = \"1h\"",
+    ));
+    let socket_path = dir.dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).expect("bind notify socket");
+    socket.set_read_timeout(Some(LONG)).expect("timeout");
+    let socket_env = socket_path.display().to_string();
+    let daemon = Daemon::start_with_env(
+        &dir.config_path(),
+        &[("NOTIFY_SOCKET", &socket_env), ("WATCHDOG_USEC", "400000")],
+    );
+    let messages = tokio::task::spawn_blocking(move || {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !(seen.iter().any(|m: &String| m.contains("READY=1"))
+            && seen.iter().any(|m| m.contains("STATUS="))
+            && seen.iter().any(|m| m.contains("WATCHDOG=1")))
+        {
+            let n = socket
+                .recv(&mut buf)
+                .expect("a notification before the timeout");
+            seen.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        seen
+    })
+    .await
+    .expect("reader");
+    let (code, log) = daemon.stop(LONG).await;
+    assert_eq!(code, 0, "{log}");
+    let ready = messages
+        .iter()
+        .position(|m| m.contains("READY=1"))
+        .expect("ready");
+    assert_eq!(ready, 0, "READY=1 comes first: {messages:?}");
+    assert!(
+        messages.iter().any(|m| m.contains("STATUS=1 feeds")),
+        "{messages:?}"
+    );
+}
