@@ -77,6 +77,30 @@ pub enum Command {
     Run(RunArgs),
     /// Show each feed's last poll, status, errors, next due time and posts.
     Feeds(FeedsArgs),
+    /// Show the posts a feed would produce, writing nothing (to tune a selector).
+    Preview(PreviewArgs),
+}
+
+/// Arguments of `preview`.
+#[derive(Debug, clap::Args)]
+pub struct PreviewArgs {
+    /// The feed: an http(s) URL or a file.
+    source: String,
+    /// CSS selector for the summary on each article page (repeat to try several in order).
+    #[arg(long)]
+    selector: Vec<String>,
+    /// Elements removed from the article page first (repeatable).
+    #[arg(long)]
+    exclude: Vec<String>,
+    /// Fetch each article page and find its main content, without a selector.
+    #[arg(long)]
+    fetch_article: bool,
+    /// Print one JSON array instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Show at most this many posts.
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
 }
 
 /// Arguments of `run`.
@@ -110,10 +134,20 @@ fn load_config(path: &Path) -> Result<Config, linkpost::config::ConfigError> {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
+    if let Command::Preview(args) = &cli.command {
+        return match preview(args) {
+            Ok(code) => ExitCode::from(code),
+            Err(err) => {
+                eprintln!("linkpost: {err:#}");
+                ExitCode::from(exit::ERROR)
+            }
+        };
+    }
     let config_path = match &cli.command {
         Command::Poll(arg) | Command::Check(arg) => arg.config.clone(),
         Command::Run(args) => args.config.config.clone(),
         Command::Feeds(args) => args.config.config.clone(),
+        Command::Preview(_) => unreachable!("preview returned above"),
     };
     let config = match load_config(&config_path) {
         Ok(config) => config,
@@ -134,6 +168,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Poll(_) => poll(config),
         Command::Run(args) => run_daemon(config, args),
         Command::Feeds(args) => feeds(&config, args.json),
+        Command::Preview(_) => unreachable!("preview returned above"),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -284,6 +319,92 @@ fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
             .map(|(cell, w)| format!("{cell:<w$}"))
             .collect();
         writeln!(out, "{}", line.join("  ").trim_end())?;
+    }
+    Ok(exit::OK)
+}
+
+/// One post in `preview --json`.
+#[derive(Debug, Serialize)]
+struct PreviewRow {
+    title: String,
+    date: String,
+    external_url: String,
+    tldr: String,
+    summary: String,
+    summary_source: Option<&'static str>,
+}
+
+fn preview(args: &PreviewArgs) -> anyhow::Result<u8> {
+    let url = match url::Url::parse(&args.source) {
+        Ok(url) if matches!(url.scheme(), "http" | "https" | "file") => url,
+        _ => {
+            let path = std::path::absolute(&args.source)
+                .with_context(|| format!("resolving {}", args.source))?;
+            url::Url::from_file_path(&path)
+                .map_err(|()| anyhow::anyhow!("cannot use {} as a feed", path.display()))?
+        }
+    };
+    // Validate selectors the way the config does, naming the bad one.
+    for css in args.selector.iter().chain(&args.exclude) {
+        if linkpost::extract::parse_selector(css).is_none() {
+            eprintln!("linkpost: \"{css}\" is not a valid CSS selector");
+            return Ok(exit::CONFIG);
+        }
+    }
+    let config = Config::parse(Path::new("preview"), "").context("default settings")?;
+    let feed = linkpost::config::FeedConfig {
+        name: url.host_str().unwrap_or("preview").to_string(),
+        url,
+        tags: Vec::new(),
+        summary_selector: args.selector.clone(),
+        summary_exclude: args.exclude.clone(),
+        fetch_article: args.fetch_article,
+        draft: true,
+        backfill: args.limit,
+        interval: linkpost::config::DEFAULT_INTERVAL,
+        http: config.http,
+    };
+    let fetcher = linkpost::fetch::Fetcher::new(&config).context("building the HTTP client")?;
+    let mut posts = runtime()?
+        .block_on(pipeline::preview_feed(&fetcher, &config, &feed))
+        .with_context(|| format!("previewing {}", feed.url))?;
+    posts.truncate(args.limit);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let rows: Vec<PreviewRow> = posts
+            .into_iter()
+            .map(|p| PreviewRow {
+                title: p.post.title,
+                date: p
+                    .post
+                    .date
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+                external_url: p.post.external_url.to_string(),
+                tldr: p.post.tldr,
+                summary: p.post.summary,
+                summary_source: p.summary_source.map(|s| s.as_str()),
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+    } else {
+        for p in posts {
+            writeln!(out, "{}", p.post.title)?;
+            writeln!(
+                out,
+                "  date:    {}",
+                p.post
+                    .date
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+            )?;
+            writeln!(out, "  url:     {}", p.post.external_url)?;
+            writeln!(
+                out,
+                "  summary: from {}",
+                p.summary_source.map_or("nothing", |s| s.as_str())
+            )?;
+            writeln!(out, "  tldr:    {}\n", p.post.tldr)?;
+        }
     }
     Ok(exit::OK)
 }

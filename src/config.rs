@@ -108,6 +108,8 @@ struct RawFeed {
     #[serde(default)]
     tags: Vec<String>,
     summary_selector: Option<Spanned<OneOrMany>>,
+    summary_exclude: Option<Spanned<OneOrMany>>,
+    fetch_article: Option<bool>,
     draft: Option<bool>,
     backfill: Option<usize>,
     interval: Option<Spanned<String>>,
@@ -179,6 +181,11 @@ pub struct FeedConfig {
     pub tags: Vec<String>,
     /// CSS selectors tried in order on the article page; empty for none.
     pub summary_selector: Vec<String>,
+    /// CSS selectors of elements removed from the article page first.
+    pub summary_exclude: Vec<String>,
+    /// Fetch the article page even without a selector, and find its main
+    /// content by heuristic.
+    pub fetch_article: bool,
     /// Whether posts are written as drafts.
     pub draft: bool,
     /// Entries written on the feed's first poll; older ones are only recorded.
@@ -247,6 +254,30 @@ impl Validator<'_> {
                 "write a size such as \"10MiB\", \"512KiB\" or a number of bytes",
             )),
         }
+    }
+
+    fn selectors(
+        &self,
+        value: Option<&Spanned<OneOrMany>>,
+        key: &str,
+    ) -> Result<Vec<String>, ConfigError> {
+        let Some(value) = value else {
+            return Ok(Vec::new());
+        };
+        let list = match value.get_ref() {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(list) => list.clone(),
+        };
+        for css in &list {
+            if crate::extract::parse_selector(css).is_none() {
+                return Err(self.invalid(
+                    value.span(),
+                    key,
+                    format!("\"{css}\" is not a valid CSS selector"),
+                ));
+            }
+        }
+        Ok(list)
     }
 
     fn positive(&self, value: &Spanned<usize>, key: &str) -> Result<usize, ConfigError> {
@@ -364,25 +395,10 @@ impl Config {
             }
             let url = resolve_feed_url(feed.url.get_ref(), &base_dir)
                 .map_err(|m| v.invalid(feed.url.span(), &key("url"), m))?;
-            let summary_selector = match feed.summary_selector.as_ref() {
-                None => Vec::new(),
-                Some(sel) => {
-                    let list = match sel.get_ref() {
-                        OneOrMany::One(s) => vec![s.clone()],
-                        OneOrMany::Many(list) => list.clone(),
-                    };
-                    for css in &list {
-                        if crate::extract::parse_selector(css).is_none() {
-                            return Err(v.invalid(
-                                sel.span(),
-                                &key("summary_selector"),
-                                format!("\"{css}\" is not a valid CSS selector"),
-                            ));
-                        }
-                    }
-                    list
-                }
-            };
+            let summary_selector =
+                v.selectors(feed.summary_selector.as_ref(), &key("summary_selector"))?;
+            let summary_exclude =
+                v.selectors(feed.summary_exclude.as_ref(), &key("summary_exclude"))?;
             let interval = feed
                 .interval
                 .as_ref()
@@ -423,6 +439,8 @@ impl Config {
                 url,
                 tags: feed.tags.clone(),
                 summary_selector,
+                summary_exclude,
+                fetch_article: feed.fetch_article.unwrap_or(false),
                 draft: feed.draft.unwrap_or(true),
                 backfill: feed.backfill.unwrap_or(DEFAULT_BACKFILL),
                 interval,

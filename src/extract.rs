@@ -63,6 +63,8 @@ const BLOCK_ELEMENTS: &[&str] = &[
 pub enum SummarySource {
     /// The feed's `summary_selector` on the fetched article page.
     Selector,
+    /// The main-content heuristic on the fetched article page.
+    Article,
     /// The entry's full content in the feed.
     Content,
     /// The entry's summary or description in the feed.
@@ -76,6 +78,7 @@ impl SummarySource {
     pub fn as_str(self) -> &'static str {
         match self {
             SummarySource::Selector => "selector",
+            SummarySource::Article => "article",
             SummarySource::Content => "content",
             SummarySource::Summary => "summary",
             SummarySource::Meta => "meta",
@@ -88,6 +91,8 @@ impl SummarySource {
 pub struct PageExtract {
     /// Text of the first selector that matched non-empty text.
     pub selected_text: Option<String>,
+    /// Text of the main content found by the heuristic, when asked for.
+    pub article_text: Option<String>,
     /// `og:description` or `meta name=description`, as text.
     pub meta_description: Option<String>,
     /// `<link rel=canonical>` resolved against the page URL, same host only.
@@ -99,15 +104,23 @@ pub fn parse_selector(css: &str) -> Option<Selector> {
     Selector::parse(css).ok()
 }
 
-/// Extracts the selected text, meta description and canonical URL of a page.
-pub fn extract_page(html: &str, page_url: &Url, selectors: &[Selector]) -> PageExtract {
-    let doc = Html::parse_document(html);
-    let selected_text = selectors.iter().find_map(|selector| {
-        doc.select(selector)
-            .map(|el| element_text(el))
-            .find(|text| !text.is_empty())
-    });
+/// What to take from an article page.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PageOptions<'a> {
+    /// Selectors tried in order; the first with text wins.
+    pub selectors: &'a [Selector],
+    /// Elements removed before any text is taken.
+    pub excludes: &'a [Selector],
+    /// Run the main-content heuristic when no selector yields text.
+    pub heuristic: bool,
+}
+
+/// Extracts the selected text, the main content (when asked), the meta
+/// description and the canonical URL of a page.
+pub fn extract_page(html: &str, page_url: &Url, options: &PageOptions<'_>) -> PageExtract {
+    let mut doc = Html::parse_document(html);
     let meta_description = meta_content(&doc, "meta[property=\"og:description\"]")
+        .or_else(|| meta_content(&doc, "meta[name=\"og:description\"]"))
         .or_else(|| meta_content(&doc, "meta[name=\"description\"]"));
     let canonical = select_attr(&doc, "link[rel~=\"canonical\"]", "href")
         .and_then(|href| page_url.join(href.trim()).ok())
@@ -116,11 +129,235 @@ pub fn extract_page(html: &str, page_url: &Url, selectors: &[Selector]) -> PageE
                 && url.host_str() == page_url.host_str()
                 && url.port_or_known_default() == page_url.port_or_known_default()
         });
+    for exclude in options.excludes {
+        remove_elements(&mut doc, |el| exclude.matches(&el));
+    }
+    let selected_text = options.selectors.iter().find_map(|selector| {
+        doc.select(selector)
+            .map(|el| element_text(el))
+            .find(|text| !text.is_empty())
+    });
+    let article_text = if options.heuristic && selected_text.is_none() {
+        main_content(&mut doc)
+    } else {
+        None
+    };
     PageExtract {
         selected_text,
+        article_text,
         meta_description,
         canonical,
     }
+}
+
+/// Detaches every element `matches` accepts (with its subtree).
+fn remove_elements(doc: &mut Html, matches: impl Fn(ElementRef<'_>) -> bool) {
+    let ids: Vec<_> = doc
+        .root_element()
+        .descendants()
+        .filter_map(ElementRef::wrap)
+        .filter(|el| matches(*el))
+        .map(|el| el.id())
+        .collect();
+    for id in ids {
+        if let Some(mut node) = doc.tree.get_mut(id) {
+            node.detach();
+        }
+    }
+}
+
+/// Elements that are never part of an article's text.
+const NOISE_ELEMENTS: &[&str] = &[
+    "nav", "header", "footer", "aside", "form", "script", "style", "noscript", "template", "svg",
+    "iframe", "button", "select", "textarea", "dialog", "menu", "object", "embed", "canvas",
+];
+
+/// Class and id words that mark navigation, widgets and banners.
+const NOISE_WORDS: &[&str] = &[
+    "share",
+    "sharing",
+    "social",
+    "cookie",
+    "cookies",
+    "consent",
+    "gdpr",
+    "banner",
+    "related",
+    "comment",
+    "comments",
+    "subscribe",
+    "subscription",
+    "newsletter",
+    "sidebar",
+    "breadcrumb",
+    "breadcrumbs",
+    "promo",
+    "advert",
+    "advertisement",
+    "ad",
+    "ads",
+    "popup",
+    "modal",
+    "menu",
+    "nav",
+    "navbar",
+    "navigation",
+    "footer",
+    "header",
+    "masthead",
+    "widget",
+    "toolbar",
+    "skip",
+    "signup",
+    "paywall",
+    "outbrain",
+    "taboola",
+    "sponsored",
+    "recommended",
+    "trending",
+    "hidden",
+    "screen-reader-text",
+    "sr",
+    "visually",
+];
+
+fn is_noise(el: ElementRef<'_>) -> bool {
+    let element = el.value();
+    let name = element.name();
+    if NOISE_ELEMENTS.contains(&name) {
+        return true;
+    }
+    // Never drop the page or an article container for its class words
+    // (WordPress puts "has-sidebar" on <body>).
+    if matches!(name, "html" | "body" | "main" | "article") {
+        return false;
+    }
+    if element.attr("aria-hidden") == Some("true") || element.attr("hidden").is_some() {
+        return true;
+    }
+    if matches!(
+        element.attr("role"),
+        Some("navigation" | "banner" | "contentinfo" | "complementary" | "dialog" | "alert")
+    ) {
+        return true;
+    }
+    let words = element
+        .attr("class")
+        .into_iter()
+        .chain(element.attr("id"))
+        .flat_map(|v| v.split(|c: char| c.is_whitespace() || c == '-' || c == '_'))
+        .map(str::to_ascii_lowercase);
+    words.into_iter().any(|w| NOISE_WORDS.contains(&w.as_str()))
+}
+
+/// Least paragraph text, in characters, for a block to count as an article.
+const MIN_ARTICLE_CHARS: usize = 140;
+
+/// Readability-style main content: after dropping navigation, headers,
+/// footers, asides, forms, widgets and banners, the semantic container
+/// (`[itemprop=articleBody]`, `article`, `[role=main]`, `main`, common
+/// content classes) with the most paragraph text, else the block whose
+/// paragraphs hold the most text.
+fn main_content(doc: &mut Html) -> Option<String> {
+    remove_elements(doc, is_noise);
+    let paragraph = Selector::parse("p").ok()?;
+    let p_chars = |el: ElementRef<'_>| -> usize {
+        el.select(&paragraph)
+            .map(|p| p.text().map(|t| t.trim().chars().count()).sum::<usize>())
+            .sum()
+    };
+    const CANDIDATES: &[&str] = &[
+        "[itemprop=articleBody]",
+        "article",
+        "[role=main]",
+        "main",
+        ".entry-content, .post-content, .article-content, .article-body, .post-body, .story-body, .gh-content, .c-entry-content, .td-post-content",
+    ];
+    for css in CANDIDATES {
+        let Ok(selector) = Selector::parse(css) else {
+            continue;
+        };
+        let best = doc
+            .select(&selector)
+            .map(|el| (p_chars(el), el))
+            .max_by_key(|(chars, _)| *chars);
+        if let Some((chars, el)) = best
+            && chars >= MIN_ARTICLE_CHARS
+        {
+            return Some(element_text(el)).filter(|t| !t.is_empty());
+        }
+    }
+    // Densest block: each paragraph scores its parent fully and its
+    // grandparent by half; the best-scored element wins.
+    let mut scores: std::collections::HashMap<ego_tree::NodeId, usize> =
+        std::collections::HashMap::new();
+    for p in doc.select(&paragraph) {
+        let chars: usize = p.text().map(|t| t.trim().chars().count()).sum();
+        if chars < 25 {
+            continue;
+        }
+        if let Some(parent) = p.parent() {
+            *scores.entry(parent.id()).or_default() += chars;
+            if let Some(grandparent) = parent.parent() {
+                *scores.entry(grandparent.id()).or_default() += chars / 2;
+            }
+        }
+    }
+    let (id, _) = scores.into_iter().max_by_key(|(_, score)| *score)?;
+    let el = doc.tree.get(id).and_then(ElementRef::wrap)?;
+    (p_chars(el) >= MIN_ARTICLE_CHARS)
+        .then(|| element_text(el))
+        .filter(|t| !t.is_empty())
+}
+
+/// Decodes an HTML page: the charset of the `Content-Type` header, else a
+/// byte order mark, else a `<meta charset>` or `http-equiv` declaration in
+/// the first 1024 bytes, else UTF-8. Labels follow the WHATWG Encoding
+/// Standard, so `ISO-8859-1` reads as windows-1252, as browsers do.
+pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> String {
+    let from_header = content_type
+        .and_then(charset_param)
+        .and_then(|l| encoding_rs::Encoding::for_label(l.as_bytes()));
+    let encoding = from_header
+        .or_else(|| encoding_rs::Encoding::for_bom(bytes).map(|(e, _)| e))
+        .or_else(|| meta_charset(&bytes[..bytes.len().min(1024)]))
+        .unwrap_or(encoding_rs::UTF_8);
+    let (text, _, _) = encoding.decode(bytes);
+    text.into_owned()
+}
+
+fn charset_param(content_type: &str) -> Option<String> {
+    content_type.split(';').find_map(|part| {
+        let (name, value) = part.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches(['"', '\'']).to_string())
+    })
+}
+
+fn meta_charset(head: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let mut rest = head.as_str();
+    while let Some(pos) = rest.find("charset") {
+        rest = &rest[pos + "charset".len()..];
+        let value = rest.trim_start().strip_prefix('=')?.trim_start();
+        let value = value.trim_start_matches(['"', '\'']);
+        let label: String = value
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+            .collect();
+        if let Some(encoding) = encoding_rs::Encoding::for_label(label.as_bytes()) {
+            // A page cannot really be UTF-16 if its head reads as ASCII.
+            return Some(
+                if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
+                    encoding_rs::UTF_8
+                } else {
+                    encoding
+                },
+            );
+        }
+    }
+    None
 }
 
 fn select_attr<'a>(doc: &'a Html, css: &str, attr: &str) -> Option<&'a str> {

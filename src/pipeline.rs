@@ -631,12 +631,17 @@ struct ArticlePage {
 
 /// Fetches the article page when the feed has a selector; `None` (logged) on
 /// any failure, so extraction falls back to the feed's own text.
-async fn fetch_article(pipeline: &Pipeline, feed: &FeedConfig, link: &Url) -> Option<ArticlePage> {
-    if feed.summary_selector.is_empty() {
+async fn fetch_article(
+    fetcher: &Fetcher,
+    hosts: &HostLimiter,
+    feed: &FeedConfig,
+    link: &Url,
+) -> Option<ArticlePage> {
+    if feed.summary_selector.is_empty() && !feed.fetch_article {
         return None;
     }
-    let _host = pipeline.hosts.acquire(link).await;
-    match pipeline.fetcher.fetch(link, &feed.http, None).await {
+    let _host = hosts.acquire(link).await;
+    match fetcher.fetch(link, &feed.http, None).await {
         Ok(FetchOutcome::Fetched(page)) => {
             let is_html = page
                 .content_type
@@ -647,7 +652,7 @@ async fn fetch_article(pipeline: &Pipeline, feed: &FeedConfig, link: &Url) -> Op
                 return None;
             }
             Some(ArticlePage {
-                html: String::from_utf8_lossy(&page.bytes).into_owned(),
+                html: extract::decode_html(&page.bytes, page.content_type.as_deref()),
                 url: page.final_url,
             })
         }
@@ -676,12 +681,19 @@ fn build_post(
     config: &Config,
     now: DateTime<Utc>,
 ) -> BuiltPost {
-    let selectors: Vec<_> = feed
-        .summary_selector
-        .iter()
-        .filter_map(|css| extract::parse_selector(css))
-        .collect();
-    let page_extract = page.map(|p| extract::extract_page(&p.html, &p.url, &selectors));
+    let parse = |list: &[String]| -> Vec<_> {
+        list.iter()
+            .filter_map(|css| extract::parse_selector(css))
+            .collect()
+    };
+    let selectors = parse(&feed.summary_selector);
+    let excludes = parse(&feed.summary_exclude);
+    let options = extract::PageOptions {
+        selectors: &selectors,
+        excludes: &excludes,
+        heuristic: feed.fetch_article && selectors.is_empty(),
+    };
+    let page_extract = page.map(|p| extract::extract_page(&p.html, &p.url, &options));
     let feed_text = |html: &Option<String>| {
         html.as_deref()
             .map(|h| extract::clean_feed_text(&extract::html_to_text(h)))
@@ -691,6 +703,12 @@ fn build_post(
         .as_ref()
         .and_then(|p| p.selected_text.clone())
         .map(|t| (t, SummarySource::Selector))
+        .or_else(|| {
+            page_extract
+                .as_ref()
+                .and_then(|p| p.article_text.clone())
+                .map(|t| (t, SummarySource::Article))
+        })
         .or_else(|| feed_text(&item.content_html).map(|t| (t, SummarySource::Content)))
         .or_else(|| feed_text(&item.summary_html).map(|t| (t, SummarySource::Summary)))
         .or_else(|| {
@@ -733,7 +751,7 @@ async fn write_candidate(
     candidate: Candidate,
     now: DateTime<Utc>,
 ) -> Result<bool, FeedError> {
-    let page = fetch_article(pipeline, feed, &candidate.link).await;
+    let page = fetch_article(&pipeline.fetcher, &pipeline.hosts, feed, &candidate.link).await;
     let config = Arc::clone(&pipeline.config);
     let feed = feed.clone();
     let dir = config.output_dir.clone();
@@ -782,4 +800,46 @@ async fn write_candidate(
             Ok::<bool, FeedError>(true)
         })
         .await
+}
+
+/// A post as `preview` shows it.
+#[derive(Debug, Clone)]
+pub struct PreviewPost {
+    /// The post that would be written.
+    pub post: Post,
+    /// Which extraction step gave the summary; `None` when nothing did.
+    pub summary_source: Option<SummarySource>,
+}
+
+/// What `feed` would produce now, newest first, ignoring what was seen
+/// before: fetches the feed (and article pages when configured), writes
+/// nothing and touches no store.
+pub async fn preview_feed(
+    fetcher: &Fetcher,
+    config: &Config,
+    feed: &FeedConfig,
+) -> Result<Vec<PreviewPost>, FeedError> {
+    let hosts = HostLimiter::new(config.per_host_limit);
+    let fetched = match fetcher.fetch(&feed.url, &feed.http, None).await? {
+        FetchOutcome::Fetched(fetched) => fetched,
+        FetchOutcome::NotModified => return Ok(Vec::new()),
+    };
+    let mut parsed = feed::parse_feed(&fetched.bytes, &fetched.final_url)?;
+    parsed
+        .items
+        .sort_by_key(|item| std::cmp::Reverse(item.date()));
+    let now = Utc::now();
+    let mut posts = Vec::with_capacity(parsed.items.len());
+    for item in parsed.items {
+        let Some(link) = item.link.as_ref().map(canonicalize) else {
+            continue;
+        };
+        let page = fetch_article(fetcher, &hosts, feed, &link).await;
+        let built = build_post(feed, &item, &link, page.as_ref(), config, now);
+        posts.push(PreviewPost {
+            post: built.post,
+            summary_source: built.source,
+        });
+    }
+    Ok(posts)
 }
