@@ -38,6 +38,8 @@ fn the_shipped_example_sets_every_key() {
         "url",
         "tags",
         "summary_selector",
+        "summary_exclude",
+        "fetch_article",
         "draft",
         "backfill",
         "interval",
