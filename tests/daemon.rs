@@ -234,11 +234,7 @@ async fn sigterm_during_a_poll_leaves_no_partial_file_and_exits_0() {
         .collect();
     let body = rss("http://HOST", &items);
     let recorder = Recorder::new(move |request, _| {
-        let host = request
-            .headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("127.0.0.1");
+        let host = common::request_host(request);
         if request.url.path() == "/feed.xml" {
             rss_response(body.replace("HOST", host))
         } else {

@@ -72,11 +72,7 @@ async fn one_entry_server(
     page: ResponseTemplate,
 ) -> (wiremock::MockServer, String) {
     let recorder = Recorder::new(move |request, _| {
-        let host = request
-            .headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("127.0.0.1");
+        let host = common::request_host(request);
         if request.url.path() == "/feed.xml" {
             let body =
                 rss(&format!("http://{host}"), &[("a", 1)]).replace("Text of a.", description);

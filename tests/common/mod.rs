@@ -390,3 +390,12 @@ impl Drop for Daemon {
         let _ = self.child.wait();
     }
 }
+
+/// The `Host` a request was sent to, for pages that link back to the server.
+pub fn request_host(request: &Request) -> &str {
+    request
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1")
+}
