@@ -132,11 +132,10 @@ pub fn extract_page(html: &str, page_url: &Url, options: &PageOptions<'_>) -> Pa
     for exclude in options.excludes {
         remove_elements(&mut doc, |el| exclude.matches(&el));
     }
-    let selected_text = options.selectors.iter().find_map(|selector| {
-        doc.select(selector)
-            .map(|el| element_text(el))
-            .find(|text| !text.is_empty())
-    });
+    let selected_text = options
+        .selectors
+        .iter()
+        .find_map(|selector| selected_text(&doc, selector));
     let article_text = if options.heuristic && selected_text.is_none() {
         main_content(&mut doc)
     } else {
@@ -148,6 +147,25 @@ pub fn extract_page(html: &str, page_url: &Url, options: &PageOptions<'_>) -> Pa
         meta_description,
         canonical,
     }
+}
+
+/// The text of every element `selector` matches, in document order, joined
+/// with spaces (as miniflux's scraper does, so `article > p` takes every
+/// paragraph); a match inside an earlier match is not counted twice.
+fn selected_text(doc: &Html, selector: &Selector) -> Option<String> {
+    let mut taken = std::collections::HashSet::new();
+    let mut parts = Vec::new();
+    for el in doc.select(selector) {
+        if el.ancestors().any(|a| taken.contains(&a.id())) {
+            continue;
+        }
+        taken.insert(el.id());
+        let text = element_text(el);
+        if !text.is_empty() {
+            parts.push(text);
+        }
+    }
+    Some(parts.join(" ")).filter(|t| !t.is_empty())
 }
 
 /// Detaches every element `matches` accepts (with its subtree).
