@@ -455,7 +455,10 @@ async fn record(
     let url = feed.url.to_string();
     // Round up, so a feed is never due before its interval has passed.
     let next_ms = i64::try_from(next.as_millis()).unwrap_or(i64::MAX);
-    let next_due = now
+    // Counted from when the poll ended, so Retry-After and backoff delays
+    // hold from the server's answer, however long the poll took.
+    let ended = Utc::now().max(now);
+    let next_due = ended
         .timestamp_millis()
         .saturating_add(next_ms)
         .saturating_add(999)
