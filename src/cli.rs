@@ -134,47 +134,39 @@ fn load_config(path: &Path) -> Result<Config, linkpost::config::ConfigError> {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
-    if let Command::Preview(args) = &cli.command {
-        return match preview(args) {
-            Ok(code) => ExitCode::from(code),
-            Err(err) => {
-                eprintln!("linkpost: {err:#}");
-                ExitCode::from(exit::ERROR)
-            }
-        };
-    }
-    let config_path = match &cli.command {
-        Command::Poll(arg) | Command::Check(arg) => arg.config.clone(),
-        Command::Run(args) => args.config.config.clone(),
-        Command::Feeds(args) => args.config.config.clone(),
-        Command::Preview(_) => unreachable!("preview returned above"),
-    };
-    let config = match load_config(&config_path) {
-        Ok(config) => config,
-        Err(err) => {
-            eprintln!("linkpost: {err}");
-            return ExitCode::from(exit::CONFIG);
-        }
-    };
     let result = match cli.command {
-        Command::Check(_) => {
-            println!(
-                "{}: ok, {} feeds",
-                config_path.display(),
-                config.feeds.len()
-            );
+        Command::Preview(args) => preview(&args),
+        Command::Check(arg) => with_config(&arg.config, |config| {
+            println!("{}: ok, {} feeds", arg.config.display(), config.feeds.len());
             Ok(exit::OK)
+        }),
+        Command::Poll(arg) => with_config(&arg.config, poll),
+        Command::Run(args) => with_config(&args.config.config.clone(), |config| {
+            run_daemon(config, args)
+        }),
+        Command::Feeds(args) => {
+            with_config(&args.config.config, |config| feeds(&config, args.json))
         }
-        Command::Poll(_) => poll(config),
-        Command::Run(args) => run_daemon(config, args),
-        Command::Feeds(args) => feeds(&config, args.json),
-        Command::Preview(_) => unreachable!("preview returned above"),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("linkpost: {err:#}");
             ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+/// Loads the config and runs `command` on it; an invalid config exits 3.
+fn with_config(
+    path: &Path,
+    command: impl FnOnce(Config) -> anyhow::Result<u8>,
+) -> anyhow::Result<u8> {
+    match load_config(path) {
+        Ok(config) => command(config),
+        Err(err) => {
+            eprintln!("linkpost: {err}");
+            Ok(exit::CONFIG)
         }
     }
 }
@@ -259,6 +251,7 @@ fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
     let mut rows = Vec::with_capacity(config.feeds.len());
     for feed in &config.feeds {
         let state = store.feed_state(&feed.name)?.unwrap_or_default();
+        let posts_written = store.count_posts(&feed.name)?;
         rows.push(FeedRow {
             name: feed.name.clone(),
             url: feed.url.to_string(),
@@ -267,7 +260,7 @@ fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
             last_error: state.last_error,
             consecutive_errors: state.consecutive_errors,
             next_due: rfc3339(state.next_due),
-            posts_written: state.posts_written,
+            posts_written,
             disabled: state.disabled,
         });
     }

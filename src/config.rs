@@ -206,6 +206,13 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// The raw `connect_timeout`, `timeout` and `max_body_size` of one table.
+type RawHttpKeys<'a> = (
+    &'a Option<Spanned<String>>,
+    &'a Option<Spanned<String>>,
+    &'a Option<Spanned<SizeValue>>,
+);
+
 struct Validator<'a> {
     path: &'a Path,
     text: &'a str,
@@ -254,6 +261,34 @@ impl Validator<'_> {
                 "write a size such as \"10MiB\", \"512KiB\" or a number of bytes",
             )),
         }
+    }
+
+    /// HTTP limits from (connect_timeout, timeout, max_body_size) keys named
+    /// under `prefix`, each falling back to `defaults`.
+    fn http_limits(
+        &self,
+        (connect_timeout, timeout, max_body_size): RawHttpKeys<'_>,
+        prefix: &str,
+        defaults: HttpLimits,
+    ) -> Result<HttpLimits, ConfigError> {
+        let duration = |value: &Option<Spanned<String>>, name: &str, default| {
+            value.as_ref().map_or(Ok(default), |d| {
+                self.duration(d, &format!("{prefix}{name}"))
+            })
+        };
+        Ok(HttpLimits {
+            connect_timeout: duration(
+                connect_timeout,
+                "connect_timeout",
+                defaults.connect_timeout,
+            )?,
+            timeout: duration(timeout, "timeout", defaults.timeout)?,
+            max_body_size: max_body_size
+                .as_ref()
+                .map_or(Ok(defaults.max_body_size), |s| {
+                    self.size(s, &format!("{prefix}max_body_size"))
+                })?,
+        })
     }
 
     fn selectors(
@@ -356,26 +391,16 @@ impl Config {
         let v = Validator { path, text };
         let mut warnings = Vec::new();
 
-        let http = HttpLimits {
-            connect_timeout: raw
-                .connect_timeout
-                .as_ref()
-                .map(|d| v.duration(d, "connect_timeout"))
-                .transpose()?
-                .unwrap_or(DEFAULT_CONNECT_TIMEOUT),
-            timeout: raw
-                .timeout
-                .as_ref()
-                .map(|d| v.duration(d, "timeout"))
-                .transpose()?
-                .unwrap_or(DEFAULT_TIMEOUT),
-            max_body_size: raw
-                .max_body_size
-                .as_ref()
-                .map(|s| v.size(s, "max_body_size"))
-                .transpose()?
-                .unwrap_or(DEFAULT_MAX_BODY_SIZE),
+        let defaults = HttpLimits {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
         };
+        let http = v.http_limits(
+            (&raw.connect_timeout, &raw.timeout, &raw.max_body_size),
+            "",
+            defaults,
+        )?;
 
         let mut names = HashSet::new();
         let mut feeds = Vec::with_capacity(raw.feed.len());
@@ -414,26 +439,11 @@ impl Config {
                     humantime::format_duration(interval)
                 ));
             }
-            let feed_http = HttpLimits {
-                connect_timeout: feed
-                    .connect_timeout
-                    .as_ref()
-                    .map(|d| v.duration(d, &key("connect_timeout")))
-                    .transpose()?
-                    .unwrap_or(http.connect_timeout),
-                timeout: feed
-                    .timeout
-                    .as_ref()
-                    .map(|d| v.duration(d, &key("timeout")))
-                    .transpose()?
-                    .unwrap_or(http.timeout),
-                max_body_size: feed
-                    .max_body_size
-                    .as_ref()
-                    .map(|s| v.size(s, &key("max_body_size")))
-                    .transpose()?
-                    .unwrap_or(http.max_body_size),
-            };
+            let feed_http = v.http_limits(
+                (&feed.connect_timeout, &feed.timeout, &feed.max_body_size),
+                &key(""),
+                http,
+            )?;
             feeds.push(FeedConfig {
                 name,
                 url,

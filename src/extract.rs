@@ -119,10 +119,14 @@ pub struct PageOptions<'a> {
 /// description and the canonical URL of a page.
 pub fn extract_page(html: &str, page_url: &Url, options: &PageOptions<'_>) -> PageExtract {
     let mut doc = Html::parse_document(html);
-    let meta_description = meta_content(&doc, "meta[property=\"og:description\"]")
-        .or_else(|| meta_content(&doc, "meta[name=\"og:description\"]"))
-        .or_else(|| meta_content(&doc, "meta[name=\"description\"]"));
-    let canonical = select_attr(&doc, "link[rel~=\"canonical\"]", "href")
+    let builtin = &*BUILTIN;
+    let meta_description = builtin
+        .meta_descriptions
+        .iter()
+        .find_map(|selector| meta_content(&doc, selector));
+    let canonical = doc
+        .select(&builtin.canonical)
+        .find_map(|el| el.value().attr("href"))
         .and_then(|href| page_url.join(href.trim()).ok())
         .filter(|url| {
             matches!(url.scheme(), "http" | "https")
@@ -268,6 +272,45 @@ fn is_noise(el: ElementRef<'_>) -> bool {
     words.into_iter().any(|w| NOISE_WORDS.contains(&w.as_str()))
 }
 
+/// Selectors the extractor itself uses, parsed once.
+struct Builtin {
+    paragraph: Selector,
+    canonical: Selector,
+    /// `og:description` (as a property, or as a name), then `description`.
+    meta_descriptions: [Selector; 3],
+    /// Article containers, in order of trust.
+    candidates: Vec<Selector>,
+}
+
+static BUILTIN: std::sync::LazyLock<Builtin> = std::sync::LazyLock::new(|| {
+    let parse = |css: &str| Selector::parse(css).expect("built-in selectors are valid CSS");
+    Builtin {
+        paragraph: parse("p"),
+        canonical: parse("link[rel~=\"canonical\"]"),
+        meta_descriptions: [
+            parse("meta[property=\"og:description\"]"),
+            parse("meta[name=\"og:description\"]"),
+            parse("meta[name=\"description\"]"),
+        ],
+        candidates: [
+            "[itemprop=articleBody]",
+            "article",
+            "[role=main]",
+            "main",
+            ".entry-content, .post-content, .article-content, .article-body, .post-body, \
+             .story-body, .gh-content, .c-entry-content, .td-post-content",
+        ]
+        .into_iter()
+        .map(parse)
+        .collect(),
+    }
+});
+
+/// Characters of an element's text, ignoring white space at the ends of each text node.
+fn text_chars(el: ElementRef<'_>) -> usize {
+    el.text().map(|t| t.trim().chars().count()).sum()
+}
+
 /// Least paragraph text, in characters, for a block to count as an article.
 const MIN_ARTICLE_CHARS: usize = 140;
 
@@ -278,25 +321,12 @@ const MIN_ARTICLE_CHARS: usize = 140;
 /// paragraphs hold the most text.
 fn main_content(doc: &mut Html) -> Option<String> {
     remove_elements(doc, is_noise);
-    let paragraph = Selector::parse("p").ok()?;
-    let p_chars = |el: ElementRef<'_>| -> usize {
-        el.select(&paragraph)
-            .map(|p| p.text().map(|t| t.trim().chars().count()).sum::<usize>())
-            .sum()
-    };
-    const CANDIDATES: &[&str] = &[
-        "[itemprop=articleBody]",
-        "article",
-        "[role=main]",
-        "main",
-        ".entry-content, .post-content, .article-content, .article-body, .post-body, .story-body, .gh-content, .c-entry-content, .td-post-content",
-    ];
-    for css in CANDIDATES {
-        let Ok(selector) = Selector::parse(css) else {
-            continue;
-        };
+    let builtin = &*BUILTIN;
+    let paragraph = &builtin.paragraph;
+    let p_chars = |el: ElementRef<'_>| -> usize { el.select(paragraph).map(text_chars).sum() };
+    for selector in &builtin.candidates {
         let best = doc
-            .select(&selector)
+            .select(selector)
             .map(|el| (p_chars(el), el))
             .max_by_key(|(chars, _)| *chars);
         if let Some((chars, el)) = best
@@ -309,8 +339,8 @@ fn main_content(doc: &mut Html) -> Option<String> {
     // grandparent by half; the best-scored element wins.
     let mut scores: std::collections::HashMap<ego_tree::NodeId, usize> =
         std::collections::HashMap::new();
-    for p in doc.select(&paragraph) {
-        let chars: usize = p.text().map(|t| t.trim().chars().count()).sum();
+    for p in doc.select(paragraph) {
+        let chars = text_chars(p);
         if chars < 25 {
             continue;
         }
@@ -378,14 +408,8 @@ fn meta_charset(head: &[u8]) -> Option<&'static encoding_rs::Encoding> {
     None
 }
 
-fn select_attr<'a>(doc: &'a Html, css: &str, attr: &str) -> Option<&'a str> {
-    let selector = Selector::parse(css).ok()?;
-    doc.select(&selector).find_map(|el| el.value().attr(attr))
-}
-
-fn meta_content(doc: &Html, css: &str) -> Option<String> {
-    let selector = Selector::parse(css).ok()?;
-    doc.select(&selector)
+fn meta_content(doc: &Html, selector: &Selector) -> Option<String> {
+    doc.select(selector)
         .find_map(|el| {
             el.value()
                 .attr("content")

@@ -160,49 +160,12 @@ fn text_of(text: &feed_rs::model::Text) -> String {
     extract::collapse_whitespace(&plain)
 }
 
-/// Decodes character references without interpreting any markup.
+/// Decodes character references without interpreting any markup: with
+/// `<` escaped, html5ever (through scraper) applies its full entity table to
+/// plain text, decoding each reference once.
 fn decode_entities(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find('&') {
-        out.push_str(&rest[..pos]);
-        rest = &rest[pos..];
-        let end = rest[..rest.len().min(12)].find(';');
-        let decoded = end.and_then(|end| {
-            let name = &rest[1..end];
-            let c = match name {
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                "nbsp" => Some('\u{a0}'),
-                _ => {
-                    let code = if let Some(hex) =
-                        name.strip_prefix("#x").or_else(|| name.strip_prefix("#X"))
-                    {
-                        u32::from_str_radix(hex, 16).ok()
-                    } else {
-                        name.strip_prefix('#').and_then(|d| d.parse().ok())
-                    };
-                    code.and_then(char::from_u32)
-                }
-            };
-            c.map(|c| (c, end))
-        });
-        match decoded {
-            Some((c, end)) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    let fragment = scraper::Html::parse_fragment(&text.replace('<', "&lt;"));
+    fragment.root_element().text().collect()
 }
 
 #[cfg(test)]

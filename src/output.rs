@@ -82,15 +82,10 @@ pub fn slugify(title: &str) -> String {
     slug
 }
 
-/// The file name for a post: `YYYY-MM-DD-<slug>.md`, or with `-N` before
-/// `.md` for the `attempt`-th alternative when the first name is taken.
-pub fn file_name(date: &DateTime<FixedOffset>, slug: &str, attempt: u32) -> String {
-    let day = date.format("%Y-%m-%d");
-    if attempt <= 1 {
-        format!("{day}-{slug}.md")
-    } else {
-        format!("{day}-{slug}-{attempt}.md")
-    }
+/// The file name for a post: `YYYY-MM-DD-<slug>.md`. When it is taken,
+/// [`alternative_name`] gives the next ones.
+pub fn file_name(date: &DateTime<FixedOffset>, slug: &str) -> String {
+    format!("{}-{slug}.md", date.format("%Y-%m-%d"))
 }
 
 /// The `attempt`-th alternative of a file name: `a.md` → `a-2.md`.

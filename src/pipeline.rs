@@ -30,7 +30,7 @@ use crate::fetch::{FetchError, FetchOutcome, Fetcher};
 use crate::output::{self, OutputError};
 use crate::render::{self, Post};
 use crate::schedule;
-use crate::store::{EntryState, NewEntry, PollRecord, Store, StoreError};
+use crate::store::{EntryState, FeedState, NewEntry, PollRecord, Store, StoreError};
 
 /// Why one feed's poll failed.
 #[derive(Debug, thiserror::Error)]
@@ -189,11 +189,6 @@ impl Pipeline {
         self.stopping.load(Ordering::SeqCst)
     }
 
-    /// The stop flag, to share with a pipeline built on reload.
-    pub fn stop_flag(&self) -> Arc<AtomicBool> {
-        Arc::clone(&self.stopping)
-    }
-
     /// Runs `f` on the store in a blocking task.
     pub async fn with_store<T, E, F>(&self, f: F) -> Result<T, FeedError>
     where
@@ -223,12 +218,16 @@ pub async fn poll_all(pipeline: Arc<Pipeline>) -> Result<PassReport, PassError> 
     };
     let limit = Arc::new(Semaphore::new(pipeline.config.concurrency));
     let mut tasks = JoinSet::new();
-    let states = pipeline
-        .with_store(|s| s.feed_states())
+    let disabled: HashSet<String> = pipeline
+        .with_store(|s| s.schedule_states())
         .await
-        .map_err(PassError::from)?;
+        .map_err(PassError::from)?
+        .into_iter()
+        .filter(|s| s.disabled)
+        .map(|s| s.name)
+        .collect();
     for feed in pipeline.config.feeds.clone() {
-        if states.get(&feed.name).is_some_and(|s| s.disabled) {
+        if disabled.contains(&feed.name) {
             warn!(feed = %feed.name, "feed is disabled (the server said 410 Gone); remove it or reset it to poll again");
             continue;
         }
@@ -295,8 +294,11 @@ fn finish_write(
     content: &str,
     now: i64,
 ) -> Result<PathBuf, FeedError> {
+    let base = file;
     let mut file = file.to_string();
-    for attempt in 2..1000u32 {
+    // Each retry follows a person creating the chosen name in between:
+    // bounded, so a folder that refuses every name cannot loop forever.
+    for _ in 0..MAX_NAME_RETRIES {
         match output::write_new(dir, &file, content) {
             Ok(path) => {
                 store.mark_written(id, now)?;
@@ -307,7 +309,8 @@ fn finish_write(
                     store.mark_written(id, now)?;
                     return Ok(path);
                 }
-                file = free_name(store, dir, &output::alternative_name(&file, attempt))?;
+                // Our own reservation counts as taken, so this is the next name.
+                file = free_name(store, dir, base)?;
                 store.set_file(id, &file)?;
             }
             Err(e) => return Err(e.into()),
@@ -318,6 +321,9 @@ fn finish_write(
     }
     .into())
 }
+
+/// Attempts at a free file name before a write gives up until the next run.
+const MAX_NAME_RETRIES: usize = 100;
 
 /// The first of `base`, `base-2`, `base-3`… that no entry reserves and no
 /// file occupies.
@@ -346,7 +352,16 @@ pub async fn poll_feed(
     let span = info_span!("poll", feed = %feed.name, url = %feed.url);
     async {
         let started = std::time::Instant::now();
-        let result = poll_feed_inner(pipeline, feed, now).await;
+        let name = feed.name.clone();
+        let state = match pipeline.with_store(move |s| s.feed_state(&name)).await {
+            Ok(state) => state,
+            Err(err) => {
+                warn!(error = %err, "cannot read the feed's state");
+                return Err(err);
+            }
+        };
+        let errors = state.as_ref().map_or(0, |s| s.consecutive_errors);
+        let result = poll_feed_inner(pipeline, feed, state, now).await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         let (record_result, report) = match result {
             Ok((report, validators, hint)) => {
@@ -387,15 +402,6 @@ pub async fn poll_feed(
                 (record, Ok(report))
             }
             Err(err) => {
-                let errors = pipeline
-                    .with_store({
-                        let name = feed.name.clone();
-                        move |s| s.feed_state(&name)
-                    })
-                    .await
-                    .ok()
-                    .flatten()
-                    .map_or(0, |s| s.consecutive_errors);
                 let retry_after = match &err {
                     FeedError::Fetch(f) => f.retry_after(),
                     _ => None,
@@ -491,10 +497,9 @@ type PollResult = (
 async fn poll_feed_inner(
     pipeline: &Pipeline,
     feed: &FeedConfig,
+    state: Option<FeedState>,
     now: DateTime<Utc>,
 ) -> Result<PollResult, FeedError> {
-    let name = feed.name.clone();
-    let state = pipeline.with_store(move |s| s.feed_state(&name)).await?;
     let first_poll = !state.as_ref().is_some_and(|s| s.first_poll_done);
     // Validators only count when they belong to this URL.
     let validators = state
@@ -521,15 +526,9 @@ async fn poll_feed_inner(
     };
     let base = fetched.final_url.clone();
     let bytes = fetched.bytes;
-    let mut parsed = tokio::task::spawn_blocking(move || feed::parse_feed(&bytes, &base))
+    let mut parsed = tokio::task::spawn_blocking(move || parse_newest_first(&bytes, &base))
         .await
         .map_err(|e| FeedError::Task(e.to_string()))??;
-
-    // Newest first, so `backfill` keeps the newest; undated entries keep
-    // their document order after the dated ones.
-    parsed
-        .items
-        .sort_by_key(|item| std::cmp::Reverse(item.date()));
     let mut report = FeedReport {
         entries: parsed.items.len(),
         ..FeedReport::default()
@@ -548,13 +547,15 @@ async fn poll_feed_inner(
         candidates
     };
 
+    let feed = Arc::new(feed.clone());
+    let selectors = Arc::new(FeedSelectors::of(&feed));
     for candidate in candidates {
         if pipeline.is_stopping() {
             info!("shutting down; the remaining new entries wait for the next poll");
             report.interrupted = true;
             break;
         }
-        if write_candidate(pipeline, feed, candidate, now).await? {
+        if write_candidate(pipeline, &feed, &selectors, candidate, now).await? {
             report.written += 1;
         } else {
             report.seen += 1;
@@ -575,10 +576,12 @@ fn classify(
 ) -> Result<(Vec<Candidate>, usize, usize, usize), StoreError> {
     let mut candidates = Vec::new();
     let (mut seen, mut skipped, mut unusable) = (0, 0, 0);
-    let mut this_poll: HashSet<String> = HashSet::new();
+    // Duplicates within one document, by link and by guid.
+    let mut urls_this_poll: HashSet<String> = HashSet::new();
+    let mut guids_this_poll: HashSet<String> = HashSet::new();
     let mut position = 0;
     for item in items {
-        let Some(link) = item.link.clone() else {
+        let Some(link) = item.link.as_ref() else {
             debug!(
                 title = item.title.as_deref().unwrap_or(""),
                 "entry has no link; skipped"
@@ -586,17 +589,16 @@ fn classify(
             unusable += 1;
             continue;
         };
-        let link = canonicalize(&link);
+        let link = canonicalize(link);
         let url = link.to_string();
-        let guid_key = item.guid.as_ref().map(|g| format!("\0guid\0{g}"));
-        // Duplicates within one document.
-        if this_poll.contains(&url) || guid_key.as_ref().is_some_and(|g| this_poll.contains(g)) {
+        let new_url = urls_this_poll.insert(url.clone());
+        let new_guid = item
+            .guid
+            .as_ref()
+            .is_none_or(|g| guids_this_poll.insert(g.clone()));
+        if !(new_url && new_guid) {
             seen += 1;
             continue;
-        }
-        this_poll.insert(url.clone());
-        if let Some(g) = guid_key {
-            this_poll.insert(g);
         }
         let urls = [url];
         let index = position;
@@ -640,7 +642,7 @@ async fn fetch_article(
     feed: &FeedConfig,
     link: &Url,
 ) -> Option<ArticlePage> {
-    if feed.summary_selector.is_empty() && !feed.fetch_article {
+    if !wants_article_page(feed) {
         return None;
     }
     let _host = hosts.acquire(link).await;
@@ -667,6 +669,52 @@ async fn fetch_article(
     }
 }
 
+/// Whether posts of `feed` read the article page.
+fn wants_article_page(feed: &FeedConfig) -> bool {
+    !feed.summary_selector.is_empty() || feed.fetch_article
+}
+
+/// A feed's CSS selectors, parsed once per poll (config validation has
+/// already refused invalid ones).
+struct FeedSelectors {
+    selectors: Vec<scraper::Selector>,
+    excludes: Vec<scraper::Selector>,
+    heuristic: bool,
+}
+
+impl FeedSelectors {
+    fn of(feed: &FeedConfig) -> FeedSelectors {
+        let parse = |list: &[String]| -> Vec<_> {
+            list.iter()
+                .filter_map(|css| extract::parse_selector(css))
+                .collect()
+        };
+        FeedSelectors {
+            selectors: parse(&feed.summary_selector),
+            excludes: parse(&feed.summary_exclude),
+            heuristic: feed.fetch_article && feed.summary_selector.is_empty(),
+        }
+    }
+
+    fn options(&self) -> extract::PageOptions<'_> {
+        extract::PageOptions {
+            selectors: &self.selectors,
+            excludes: &self.excludes,
+            heuristic: self.heuristic,
+        }
+    }
+}
+
+/// Parses a feed and orders its entries newest first, so `backfill` keeps
+/// the newest; undated entries keep their document order after the dated ones.
+fn parse_newest_first(bytes: &[u8], base: &Url) -> Result<feed::ParsedFeed, ParseError> {
+    let mut parsed = feed::parse_feed(bytes, base)?;
+    parsed
+        .items
+        .sort_by_key(|item| std::cmp::Reverse(item.date()));
+    Ok(parsed)
+}
+
 /// A post ready to claim.
 struct BuiltPost {
     post: Post,
@@ -678,25 +726,14 @@ struct BuiltPost {
 /// Extracts the summary and renders the post. Pure and synchronous.
 fn build_post(
     feed: &FeedConfig,
+    selectors: &FeedSelectors,
     item: &FeedItem,
     link: &Url,
     page: Option<&ArticlePage>,
     config: &Config,
     now: DateTime<Utc>,
 ) -> BuiltPost {
-    let parse = |list: &[String]| -> Vec<_> {
-        list.iter()
-            .filter_map(|css| extract::parse_selector(css))
-            .collect()
-    };
-    let selectors = parse(&feed.summary_selector);
-    let excludes = parse(&feed.summary_exclude);
-    let options = extract::PageOptions {
-        selectors: &selectors,
-        excludes: &excludes,
-        heuristic: feed.fetch_article && selectors.is_empty(),
-    };
-    let page_extract = page.map(|p| extract::extract_page(&p.html, &p.url, &options));
+    let page_extract = page.map(|p| extract::extract_page(&p.html, &p.url, &selectors.options()));
     let feed_text = |html: &Option<String>| {
         html.as_deref()
             .map(|h| extract::clean_feed_text(&extract::html_to_text(h)))
@@ -750,32 +787,39 @@ fn build_post(
 /// out to be seen already (under its canonical URL).
 async fn write_candidate(
     pipeline: &Pipeline,
-    feed: &FeedConfig,
+    feed: &Arc<FeedConfig>,
+    selectors: &Arc<FeedSelectors>,
     candidate: Candidate,
     now: DateTime<Utc>,
 ) -> Result<bool, FeedError> {
     let page = fetch_article(&pipeline.fetcher, &pipeline.hosts, feed, &candidate.link).await;
     let config = Arc::clone(&pipeline.config);
-    let feed = feed.clone();
     let dir = config.output_dir.clone();
+    // Parsing the page and rendering need no store: do it before taking the
+    // store's lock, so other feeds' writes do not wait on HTML parsing.
+    let built = {
+        let (feed, selectors) = (Arc::clone(feed), Arc::clone(selectors));
+        let item = candidate.item;
+        let link = candidate.link;
+        tokio::task::spawn_blocking(move || {
+            let built = build_post(&feed, &selectors, &item, &link, page.as_ref(), &config, now);
+            (built, item.guid)
+        })
+        .await
+        .map_err(|e| FeedError::Task(e.to_string()))?
+    };
+    let feed = Arc::clone(feed);
     pipeline
         .with_store(move |store| {
-            let built = build_post(
-                &feed,
-                &candidate.item,
-                &candidate.link,
-                page.as_ref(),
-                &config,
-                now,
-            );
-            let guid = candidate.item.guid.as_deref();
+            let (built, guid) = built;
+            let guid = guid.as_deref();
             if let Some(id) = store.find_seen(&feed.name, guid, &built.urls)? {
                 store.add_aliases(id, &feed.name, guid, &built.urls)?;
                 debug!(item_url = %built.urls[0], "canonical URL already seen");
                 return Ok(false);
             }
             let content = render::render_post(&built.post);
-            let base = output::file_name(&built.post.date, &output::slugify(&built.post.title), 1);
+            let base = output::file_name(&built.post.date, &output::slugify(&built.post.title));
             let file = free_name(store, &dir, &base)?;
             let entry = NewEntry {
                 feed: &feed.name,
@@ -827,10 +871,8 @@ pub async fn preview_feed(
         FetchOutcome::Fetched(fetched) => fetched,
         FetchOutcome::NotModified => return Ok(Vec::new()),
     };
-    let mut parsed = feed::parse_feed(&fetched.bytes, &fetched.final_url)?;
-    parsed
-        .items
-        .sort_by_key(|item| std::cmp::Reverse(item.date()));
+    let parsed = parse_newest_first(&fetched.bytes, &fetched.final_url)?;
+    let selectors = FeedSelectors::of(feed);
     let now = Utc::now();
     let mut posts = Vec::with_capacity(parsed.items.len());
     for item in parsed.items {
@@ -838,7 +880,7 @@ pub async fn preview_feed(
             continue;
         };
         let page = fetch_article(fetcher, &hosts, feed, &link).await;
-        let built = build_post(feed, &item, &link, page.as_ref(), config, now);
+        let built = build_post(feed, &selectors, &item, &link, page.as_ref(), config, now);
         posts.push(PreviewPost {
             post: built.post,
             summary_source: built.source,

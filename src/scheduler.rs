@@ -84,8 +84,10 @@ pub async fn run(
         info!(recovered, "finished posts interrupted by an earlier run");
     }
     let mut limit = Arc::new(Semaphore::new(pipeline.config.concurrency));
-    let mut tasks: JoinSet<(String, Option<Result<FeedReport, FeedError>>)> = JoinSet::new();
+    // A poll task yields its report, or `None` when shutdown came first.
+    let mut tasks: JoinSet<Option<Result<FeedReport, FeedError>>> = JoinSet::new();
     let mut running: HashSet<String> = HashSet::new();
+    // Which feed each task polls, also for tasks that panic.
     let mut task_feeds: HashMap<tokio::task::Id, String> = HashMap::new();
     // When each feed's last poll finished: a guard against polling again at
     // once if its result could not be stored.
@@ -138,11 +140,8 @@ pub async fn run(
             let name = feed.name.clone();
             let handle = tasks.spawn(async move {
                 // A closed semaphore means shutdown: give up before starting.
-                let Ok(_permit) = limit.acquire_owned().await else {
-                    return (feed.name, None);
-                };
-                let report = pipeline::poll_feed(&pipeline, &feed, Utc::now()).await;
-                (feed.name, Some(report))
+                let _permit = limit.acquire_owned().await.ok()?;
+                Some(pipeline::poll_feed(&pipeline, &feed, Utc::now()).await)
             });
             task_feeds.insert(handle.id(), name);
         }
@@ -179,26 +178,22 @@ pub async fn run(
                 }
                 Some(Signal::Shutdown) | None => break,
             },
-            Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => match joined {
-                Ok((id, (name, report))) => {
-                    task_feeds.remove(&id);
-                    running.remove(&name);
-                    finished_at.insert(name, Utc::now().timestamp());
-                    match report {
-                        Some(Ok(report)) => written_since_start += report.written,
-                        Some(Err(_)) => failures_since_start += 1,
-                        None => {}
+            Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
+                let id = joined.as_ref().map_or_else(|e| e.id(), |(id, _)| *id);
+                let name = task_feeds.remove(&id).unwrap_or_default();
+                match joined {
+                    Ok((_, Some(Ok(report)))) => written_since_start += report.written,
+                    Ok((_, Some(Err(_)))) => failures_since_start += 1,
+                    Ok((_, None)) => {}
+                    Err(e) => {
+                        // A panic in a poll is a bug; the feed is retried after its interval.
+                        error!(feed = %name, error = %e, "a poll task failed");
+                        failures_since_start += 1;
                     }
                 }
-                Err(e) => {
-                    // A panic in a poll is a bug; the feed is retried after its interval.
-                    let name = task_feeds.remove(&e.id()).unwrap_or_default();
-                    error!(feed = %name, error = %e, "a poll task failed");
-                    failures_since_start += 1;
-                    running.remove(&name);
-                    finished_at.insert(name, Utc::now().timestamp());
-                }
-            },
+                running.remove(&name);
+                finished_at.insert(name, Utc::now().timestamp());
+            }
             _ = tokio::time::sleep(sleep_for) => {}
             _ = watchdog.tick(), if watchdog_every.is_some() => notifier.watchdog(),
         }

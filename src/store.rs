@@ -140,8 +140,6 @@ pub struct FeedState {
     pub first_poll_done: bool,
     /// Disabled, e.g. after 410 Gone.
     pub disabled: bool,
-    /// Posts written for this feed.
-    pub posts_written: u64,
 }
 
 /// When a feed is next due, as the scheduler reads it.
@@ -285,10 +283,8 @@ impl Store {
             .conn
             .query_row(
                 "SELECT name, url, etag, last_modified, last_poll, last_status, last_error,
-                        consecutive_errors, next_due, first_poll_done, disabled,
-                        (SELECT count(*) FROM entries e
-                          WHERE e.feed = f.name AND e.state IN ('draft', 'approved', 'rejected'))
-                 FROM feeds f WHERE name = ?1",
+                        consecutive_errors, next_due, first_poll_done, disabled
+                 FROM feeds WHERE name = ?1",
                 [name],
                 |row| {
                     Ok(FeedState {
@@ -305,7 +301,6 @@ impl Store {
                         next_due: row.get(8)?,
                         first_poll_done: row.get(9)?,
                         disabled: row.get(10)?,
-                        posts_written: row.get::<_, i64>(11)?.unsigned_abs(),
                     })
                 },
             )
@@ -368,22 +363,6 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// The records of every feed ever polled, by name.
-    pub fn feed_states(&self) -> Result<std::collections::HashMap<String, FeedState>, StoreError> {
-        let names: Vec<String> = self
-            .conn
-            .prepare("SELECT name FROM feeds")?
-            .query_map([], |row| row.get(0))?
-            .collect::<Result<_, _>>()?;
-        let mut states = std::collections::HashMap::with_capacity(names.len());
-        for name in names {
-            if let Some(state) = self.feed_state(&name)? {
-                states.insert(name, state);
-            }
-        }
-        Ok(states)
     }
 
     /// The id of an entry already seen under any of `urls`, or under `guid`
@@ -490,19 +469,7 @@ impl Store {
             ],
         )?;
         let id = tx.last_insert_rowid();
-        let mut claimed = 0;
-        for url in entry.urls {
-            claimed += tx.execute(
-                "INSERT INTO entry_urls (url, entry_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                params![url, id],
-            )?;
-        }
-        if let Some(guid) = entry.guid {
-            claimed += tx.execute(
-                "INSERT INTO entry_guids (feed, guid, entry_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                params![entry.feed, guid, id],
-            )?;
-        }
+        let claimed = insert_aliases(&tx, id, entry.feed, entry.guid, entry.urls)?;
         let expected = entry.urls.len() + usize::from(entry.guid.is_some());
         if claimed != expected {
             // Some name of this article is taken: it is not new. Dropping the
@@ -560,6 +527,16 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Posts ever written for `feed`, whatever became of them since.
+    pub fn count_posts(&self, feed: &str) -> Result<u64, StoreError> {
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM entries WHERE feed = ?1 AND state IN ('draft', 'approved', 'rejected')",
+            [feed],
+            |row| row.get(0),
+        )?;
+        Ok(count.unsigned_abs())
+    }
+
     /// Counts entries of `feed` by state name.
     pub fn count_entries(&self, feed: &str, state: EntryState) -> Result<u64, StoreError> {
         let count: i64 = self.conn.query_row(
@@ -571,26 +548,29 @@ impl Store {
     }
 }
 
+/// Records `urls` and `guid` under `entry_id` where no entry holds them yet;
+/// returns how many were new.
 fn insert_aliases(
     tx: &rusqlite::Transaction<'_>,
     entry_id: i64,
     feed: &str,
     guid: Option<&str>,
     urls: &[String],
-) -> Result<(), StoreError> {
+) -> Result<usize, StoreError> {
+    let mut inserted = 0;
     for url in urls {
-        tx.execute(
+        inserted += tx.execute(
             "INSERT INTO entry_urls (url, entry_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             params![url, entry_id],
         )?;
     }
     if let Some(guid) = guid {
-        tx.execute(
+        inserted += tx.execute(
             "INSERT INTO entry_guids (feed, guid, entry_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
             params![feed, guid, entry_id],
         )?;
     }
-    Ok(())
+    Ok(inserted)
 }
 
 #[cfg(test)]

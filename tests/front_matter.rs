@@ -116,7 +116,7 @@ proptest! {
     fn post_files_land_inside_the_output_folder(title in hostile_text()) {
         let dir = tempfile::tempdir().expect("tempdir");
         let post = post(title, String::new(), Vec::new(), String::new());
-        let name = output::file_name(&post.date, &output::slugify(&post.title), 1);
+        let name = output::file_name(&post.date, &output::slugify(&post.title));
         prop_assert!(name.len() <= "2025-09-09-".len() + output::MAX_SLUG_LEN + ".md".len());
         let path = output::write_new(dir.path(), &name, &render_post(&post)).expect("write");
         let parent = path.parent().expect("has parent").canonicalize().expect("canonical");
