@@ -105,8 +105,16 @@ fn windows_1252_page_decodes() {
         )
     );
     // The HTTP header wins over the page's own declaration.
-    let latin1 = decode_html("caf\u{e9}".as_bytes(), Some("text/html; charset=UTF-8"));
-    assert_eq!(latin1, "café");
+    let page = "<meta charset=\"windows-1252\"><p>caf\u{e9}</p>";
+    assert_eq!(
+        decode_html(page.as_bytes(), Some("text/html; charset=UTF-8")),
+        page
+    );
+    assert_eq!(
+        decode_html(page.as_bytes(), None),
+        page.replace('\u{e9}', "Ã©"),
+        "without a header the meta decides"
+    );
     assert_eq!(
         decode_html(b"caf\xe9", Some("text/html; charset=ISO-8859-1")),
         "café"
@@ -225,15 +233,37 @@ fn sentence_cutting_hard_cases() {
     }
 }
 
-/// Texts of the navigation and footer of a page, long enough to be telling.
+/// Texts of the navigation and footer of a page, long enough to be telling:
+/// each whole block, and each of their text pieces (a link, a copyright line)
+/// that appears nowhere else on the page (a table of contents repeats the
+/// article's headings), so that part of a menu in the article text is caught too.
 fn chrome_texts(html: &str) -> Vec<String> {
     let doc = scraper::Html::parse_document(html);
     let selector = scraper::Selector::parse("nav, footer, [role=navigation], [role=contentinfo]")
         .expect("selector");
-    doc.select(&selector)
-        .map(|el| extract::collapse_whitespace(&el.text().collect::<String>()))
-        .filter(|t| t.chars().count() >= 40)
-        .collect()
+    let chrome: Vec<_> = doc.select(&selector).collect();
+    let in_chrome = |node: ego_tree::NodeRef<'_, scraper::Node>| {
+        node.ancestors()
+            .any(|a| chrome.iter().any(|c| c.id() == a.id()))
+    };
+    let elsewhere: String = doc
+        .root_element()
+        .descendants()
+        .filter(|n| !in_chrome(*n))
+        .filter_map(|n| n.value().as_text().map(|t| format!("{} ", &**t)))
+        .collect();
+    let elsewhere = extract::collapse_whitespace(&elsewhere);
+    let mut texts = Vec::new();
+    for el in &chrome {
+        texts.push(extract::collapse_whitespace(&el.text().collect::<String>()));
+        texts.extend(
+            el.text()
+                .map(extract::collapse_whitespace)
+                .filter(|piece| !elsewhere.contains(piece.as_str())),
+        );
+    }
+    texts.retain(|t| t.chars().count() >= 40);
+    texts
 }
 
 #[test]

@@ -123,8 +123,8 @@ async fn a_page_that_is_not_html_or_fails_falls_back_to_the_feed() {
     let posts = preview(&[&feed, "--fetch-article"]).await;
     assert_eq!(posts[0]["summary_source"], "summary");
 
-    let slow = ResponseTemplate::new(500);
-    let (_server, feed) = one_entry_server("Feed text.", slow).await;
+    let failing = ResponseTemplate::new(500);
+    let (_server, feed) = one_entry_server("Feed text.", failing).await;
     let posts = preview(&[&feed, "--fetch-article"]).await;
     assert_eq!(posts[0]["summary_source"], "summary");
 }
