@@ -351,7 +351,10 @@ fn resolve_feed_url(raw: &str, base_dir: &Path) -> Result<Url, String> {
     if let Some(rest) = raw.strip_prefix("file:")
         && !rest.starts_with('/')
     {
-        let path = base_dir.join(rest);
+        // A file URL needs an absolute path, and the config may be named
+        // relative to the working folder (`--config linkpost.toml`).
+        let path = std::path::absolute(base_dir.join(rest))
+            .map_err(|e| format!("cannot resolve {rest} against {}: {e}", base_dir.display()))?;
         return Url::from_file_path(&path)
             .map_err(|()| format!("cannot use {} as a file URL", path.display()));
     }
@@ -555,6 +558,17 @@ mod tests {
             let err = parse(text).expect_err(text).to_string();
             assert!(err.contains(want), "{err:?} should contain {want:?}");
         }
+    }
+
+    #[test]
+    fn relative_file_feed_under_a_relative_config_path() {
+        let cfg = Config::parse(
+            Path::new("linkpost.toml"),
+            "[[feed]]\nname = \"A\"\nurl = \"file:feeds/a.xml\"\n",
+        )
+        .expect("valid config");
+        let want = std::env::current_dir().expect("cwd").join("feeds/a.xml");
+        assert_eq!(cfg.feeds[0].url.to_file_path().ok(), Some(want));
     }
 
     #[test]
