@@ -79,6 +79,34 @@ pub enum Command {
     Feeds(FeedsArgs),
     /// Show the posts a feed would produce, writing nothing (to tune a selector).
     Preview(PreviewArgs),
+    /// List the drafts waiting for review, newest first.
+    Drafts(DraftsArgs),
+    /// Approve drafts: set `draft: false`, keeping every edit, and move them
+    /// to `publish_dir` when it is set.
+    Approve(ReviewArgs),
+    /// Reject drafts: remove their files; the articles are never written again.
+    Reject(ReviewArgs),
+}
+
+/// Arguments of `drafts`.
+#[derive(Debug, clap::Args)]
+pub struct DraftsArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Print one JSON array instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `approve` and `reject`.
+#[derive(Debug, clap::Args)]
+pub struct ReviewArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Drafts, by the id `linkpost drafts` shows or by path. Every one is
+    /// checked before any is changed.
+    #[arg(required = true, value_name = "ID|PATH")]
+    drafts: Vec<String>,
 }
 
 /// Arguments of `preview`.
@@ -147,6 +175,15 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Feeds(args) => {
             with_config(&args.config.config, |config| feeds(&config, args.json))
         }
+        Command::Drafts(args) => {
+            with_config(&args.config.config, |config| drafts(&config, args.json))
+        }
+        Command::Approve(args) => with_config(&args.config.config, |config| {
+            review(&config, &args.drafts, Verdict::Approve)
+        }),
+        Command::Reject(args) => with_config(&args.config.config, |config| {
+            review(&config, &args.drafts, Verdict::Reject)
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -238,6 +275,8 @@ struct FeedRow {
     consecutive_errors: u32,
     next_due: Option<String>,
     posts_written: u64,
+    #[serde(flatten)]
+    posts: linkpost::store::PostCounts,
     disabled: bool,
 }
 
@@ -251,7 +290,7 @@ fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
     let mut rows = Vec::with_capacity(config.feeds.len());
     for feed in &config.feeds {
         let state = store.feed_state(&feed.name)?.unwrap_or_default();
-        let posts_written = store.count_posts(&feed.name)?;
+        let posts = store.count_posts(&feed.name)?;
         rows.push(FeedRow {
             name: feed.name.clone(),
             url: feed.url.to_string(),
@@ -260,7 +299,8 @@ fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
             last_error: state.last_error,
             consecutive_errors: state.consecutive_errors,
             next_due: rfc3339(state.next_due),
-            posts_written,
+            posts_written: posts.written(),
+            posts,
             disabled: state.disabled,
         });
     }
@@ -271,7 +311,7 @@ fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
         return Ok(exit::OK);
     }
     let dash = || "-".to_string();
-    let table: Vec<[String; 7]> = rows
+    let table: Vec<[String; 8]> = rows
         .into_iter()
         .map(|r| {
             [
@@ -285,6 +325,7 @@ fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
                 r.consecutive_errors.to_string(),
                 r.next_due.unwrap_or_else(dash),
                 r.posts_written.to_string(),
+                r.posts.drafts.to_string(),
                 r.last_error.unwrap_or_default(),
             ]
         })
@@ -296,6 +337,7 @@ fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
         "ERRORS",
         "NEXT DUE",
         "POSTS",
+        "DRAFTS",
         "LAST ERROR",
     ]
     .map(String::from);
@@ -312,6 +354,136 @@ fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
             .map(|(cell, w)| format!("{cell:<w$}"))
             .collect();
         writeln!(out, "{}", line.join("  ").trim_end())?;
+    }
+    Ok(exit::OK)
+}
+
+fn review_folders(config: &Config) -> linkpost::review::Folders<'_> {
+    linkpost::review::Folders {
+        output_dir: &config.output_dir,
+        publish_dir: config.publish_dir.as_deref(),
+        database: &config.database,
+    }
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn drafts(config: &Config, json: bool) -> anyhow::Result<u8> {
+    let mut store = open_store(config)?;
+    let (drafts, notices) = linkpost::review::list(&mut store, review_folders(config), now())
+        .context("listing drafts")?;
+    for notice in &notices {
+        eprintln!("linkpost: {notice}");
+    }
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &drafts)?;
+        writeln!(out)?;
+        return Ok(exit::OK);
+    }
+    if drafts.is_empty() {
+        writeln!(out, "no drafts waiting for review")?;
+        return Ok(exit::OK);
+    }
+    let id_width = drafts
+        .iter()
+        .map(|d| d.id.to_string().len())
+        .max()
+        .unwrap_or(1);
+    for d in &drafts {
+        let day = d
+            .date
+            .as_deref()
+            .and_then(|d| d.get(..10))
+            .unwrap_or("----------");
+        writeln!(out, "{:>id_width$}  {day}  {}  {}", d.id, d.source, d.title)?;
+        let indent = " ".repeat(id_width + 2);
+        if !d.tldr.is_empty() {
+            writeln!(out, "{indent}{}", shorten(&d.tldr, 100))?;
+        }
+        writeln!(out, "{indent}{}", d.path.display())?;
+        if let Some(problem) = &d.problem {
+            writeln!(out, "{indent}! {problem}")?;
+        }
+    }
+    writeln!(
+        out,
+        "\n{} draft{} waiting; `linkpost approve ID...` or `linkpost reject ID...`",
+        drafts.len(),
+        if drafts.len() == 1 { "" } else { "s" }
+    )?;
+    Ok(exit::OK)
+}
+
+/// `text` cut to at most `max` characters, with `…` when cut.
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some(_) => {
+            let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+            format!("{}…", cut.trim_end())
+        }
+    }
+}
+
+/// What `approve` and `reject` do.
+#[derive(Debug, Clone, Copy)]
+enum Verdict {
+    Approve,
+    Reject,
+}
+
+fn review(config: &Config, args: &[String], verdict: Verdict) -> anyhow::Result<u8> {
+    let mut store = match open_store(config) {
+        Ok(store) => store,
+        Err(err) => {
+            eprintln!("linkpost: {err:#}");
+            eprintln!("linkpost: nothing was changed");
+            return Ok(exit::ERROR);
+        }
+    };
+    let folders = review_folders(config);
+    for notice in linkpost::review::recover(&store, &config.output_dir)? {
+        eprintln!("linkpost: {notice}");
+    }
+    // Check every argument before changing anything.
+    let mut targets: Vec<linkpost::review::Target> = Vec::new();
+    let mut refused = 0;
+    for arg in args {
+        match linkpost::review::resolve(&store, folders, arg) {
+            Ok(target) if targets.iter().any(|t| t.post.id == target.post.id) => {}
+            Ok(target) => targets.push(target),
+            Err(err) => {
+                eprintln!("linkpost: {arg}: {err}");
+                refused += 1;
+            }
+        }
+    }
+    if refused > 0 {
+        eprintln!("linkpost: nothing was changed");
+        return Ok(exit::ERROR);
+    }
+    let mut out = std::io::stdout().lock();
+    for (done, target) in targets.iter().enumerate() {
+        let id = target.post.id;
+        let result = match verdict {
+            Verdict::Approve => linkpost::review::approve(&mut store, folders, target, now())
+                .map(|approved| format!("approved {id}: {}", approved.path.display())),
+            Verdict::Reject => linkpost::review::reject(&mut store, folders, target, now())
+                .map(|()| format!("rejected {id}: removed {}", target.path.display())),
+        };
+        match result {
+            Ok(line) => writeln!(out, "{line}")?,
+            Err(err) => {
+                eprintln!("linkpost: {err}");
+                if done > 0 {
+                    eprintln!("linkpost: the {done} before it were done");
+                }
+                return Ok(exit::ERROR);
+            }
+        }
     }
     Ok(exit::OK)
 }

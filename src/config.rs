@@ -87,6 +87,7 @@ pub enum ConfigError {
 pub struct RawConfig {
     database: Option<String>,
     output_dir: Option<String>,
+    publish_dir: Option<String>,
     user_agent: Option<String>,
     concurrency: Option<Spanned<usize>>,
     per_host_limit: Option<Spanned<usize>>,
@@ -152,6 +153,9 @@ pub struct Config {
     pub database: PathBuf,
     /// Folder where posts are written.
     pub output_dir: PathBuf,
+    /// Folder `approve` moves posts to (e.g. a Hugo site's
+    /// `content/links`); without it, approved posts stay in `output_dir`.
+    pub publish_dir: Option<PathBuf>,
     /// User-Agent header of every request.
     pub user_agent: String,
     /// Feeds fetched at once.
@@ -473,6 +477,7 @@ impl Config {
             path: path.to_path_buf(),
             database: base_dir.join(raw.database.as_deref().unwrap_or(DEFAULT_DATABASE)),
             output_dir: base_dir.join(raw.output_dir.as_deref().unwrap_or(DEFAULT_OUTPUT_DIR)),
+            publish_dir: raw.publish_dir.as_deref().map(|dir| base_dir.join(dir)),
             user_agent: raw
                 .user_agent
                 .clone()

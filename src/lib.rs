@@ -16,6 +16,8 @@
 //! - [`canon`]: URL canonicalisation, the dedupe key.
 //! - [`extract`]: HTML to clean text, selectors, sentence cutting.
 //! - [`render`]: a [`render::Post`] to markdown with YAML front matter.
+//! - [`front_matter`]: reading a post file back, and flipping its `draft` flag.
+//! - [`review`]: `drafts`, `approve` and `reject`.
 //! - [`output`]: file names and atomic, never-clobbering writes.
 //! - [`store`]: SQLite: feeds, entries, claims.
 //! - [`pipeline`]: one poll of one feed, and one pass over all feeds.
@@ -33,9 +35,11 @@ pub mod config;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod front_matter;
 pub mod output;
 pub mod pipeline;
 pub mod render;
+pub mod review;
 pub mod schedule;
 pub mod scheduler;
 pub mod signals;

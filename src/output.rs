@@ -106,26 +106,15 @@ pub fn ensure_dir(dir: &Path) -> Result<(), OutputError> {
 ///
 /// `name` must be a bare file name (as [`file_name`] makes). Returns the path.
 pub fn write_new(dir: &Path, name: &str, content: &str) -> Result<PathBuf, OutputError> {
+    let tmp_path = write_temp(dir, name, content)?;
     let path = dir.join(name);
-    if Path::new(name).file_name() != Some(name.as_ref()) || name.starts_with('.') {
-        return Err(OutputError::Write {
-            path,
-            source: io::Error::new(io::ErrorKind::InvalidInput, "not a plain file name"),
-        });
-    }
+    let result = publish(&tmp_path, &path);
+    // The temporary name goes either way; the content now lives at `path`.
+    let _ = fs::remove_file(&tmp_path);
     let write_err = |source| OutputError::Write {
         path: path.clone(),
         source,
     };
-    let (tmp_path, mut tmp) = create_temp(dir, name).map_err(write_err)?;
-    let result = (|| {
-        tmp.write_all(content.as_bytes())?;
-        tmp.sync_all()?;
-        drop(tmp);
-        publish(&tmp_path, &path)
-    })();
-    // The temporary name goes either way; the content now lives at `path`.
-    let _ = fs::remove_file(&tmp_path);
     match result {
         Ok(()) => {
             sync_dir(dir).map_err(write_err)?;
@@ -133,6 +122,34 @@ pub fn write_new(dir: &Path, name: &str, content: &str) -> Result<PathBuf, Outpu
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(OutputError::Exists { path }),
         Err(e) => Err(write_err(e)),
+    }
+}
+
+/// Writes `content` to a new temporary file in `dir`, named after `name`,
+/// and flushes it to disk. Returns its path; the caller renames or removes
+/// it. A crash leaves it for [`remove_stale_temp_files`].
+pub fn write_temp(dir: &Path, name: &str, content: &str) -> Result<PathBuf, OutputError> {
+    let write_err = |source| OutputError::Write {
+        path: dir.join(name),
+        source,
+    };
+    if Path::new(name).file_name() != Some(name.as_ref()) || name.starts_with('.') {
+        return Err(write_err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a plain file name",
+        )));
+    }
+    let (tmp_path, mut tmp) = create_temp(dir, name).map_err(write_err)?;
+    let written = tmp
+        .write_all(content.as_bytes())
+        .and_then(|()| tmp.sync_all());
+    drop(tmp);
+    match written {
+        Ok(()) => Ok(tmp_path),
+        Err(e) => {
+            let _ = fs::remove_file(&tmp_path);
+            Err(write_err(e))
+        }
     }
 }
 
@@ -167,7 +184,7 @@ fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, File)> {
 }
 
 /// Flushes the folder entry so a renamed or linked file survives power loss.
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
         File::open(dir)?.sync_all()

@@ -54,6 +54,16 @@ const MIGRATIONS: &[&str] = &[
         entry_id INTEGER NOT NULL REFERENCES entries (id),
         PRIMARY KEY (feed, guid)
     ) WITHOUT ROWID;",
+    // 2: a pending entry's final state in its own column (version 1 kept it
+    // as the first line of `pending_content`), and what review did.
+    "ALTER TABLE entries ADD COLUMN final_state TEXT;
+    ALTER TABLE entries ADD COLUMN published_file TEXT;
+    ALTER TABLE entries ADD COLUMN reviewed_at INTEGER;
+    UPDATE entries
+    SET final_state = substr(pending_content, 1, instr(pending_content, char(10)) - 1),
+        pending_content = substr(pending_content, instr(pending_content, char(10)) + 1)
+    WHERE state = 'pending' AND instr(pending_content, char(10)) > 0;
+    CREATE INDEX entries_published_file ON entries (published_file);",
 ];
 
 /// How long a writer waits for another process's lock before failing.
@@ -83,13 +93,23 @@ pub enum StoreError {
         /// Newest version this build knows.
         supported: usize,
     },
+    /// An entry was not in the state a change expected (another process
+    /// handled it first).
+    #[error("post {id} is no longer {expected}; someone else changed it, try again")]
+    StateChanged {
+        /// Entry id.
+        id: i64,
+        /// The state the change expected.
+        expected: EntryState,
+    },
     /// A query failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
 
 /// Where an entry stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum EntryState {
     /// Claimed; its file may or may not exist yet (a crash happened or a
     /// write is in progress).
@@ -102,6 +122,8 @@ pub enum EntryState {
     Rejected,
     /// Recorded without a post, e.g. beyond `backfill` on a first poll.
     Skipped,
+    /// Its draft was deleted or moved away by hand; never written again.
+    Missing,
 }
 
 impl EntryState {
@@ -113,7 +135,28 @@ impl EntryState {
             EntryState::Approved => "approved",
             EntryState::Rejected => "rejected",
             EntryState::Skipped => "skipped",
+            EntryState::Missing => "missing",
         }
+    }
+
+    /// Reads a name stored in the database.
+    pub fn parse(name: &str) -> Option<EntryState> {
+        [
+            EntryState::Pending,
+            EntryState::Draft,
+            EntryState::Approved,
+            EntryState::Rejected,
+            EntryState::Skipped,
+            EntryState::Missing,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for EntryState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -178,7 +221,62 @@ pub struct PendingPost {
     /// The rendered post.
     pub content: String,
     /// State to set once the file exists.
-    pub final_state: String,
+    pub final_state: EntryState,
+}
+
+/// A written post as the store knows it, for review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostRecord {
+    /// Entry id: the short, stable id reviewers use.
+    pub id: i64,
+    /// The feed's name.
+    pub feed: String,
+    /// Title when it was written.
+    pub title: String,
+    /// The normalized article URL.
+    pub url: String,
+    /// Where it stands.
+    pub state: EntryState,
+    /// File name inside the output folder.
+    pub file: String,
+    /// Where `approve` moved it, when a `publish_dir` is set.
+    pub published_file: Option<String>,
+    /// Unix time first seen.
+    pub first_seen: i64,
+}
+
+/// Posts of one feed by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PostCounts {
+    /// Waiting for review.
+    pub drafts: u64,
+    /// Approved by a reviewer, or written with `draft: false`.
+    pub approved: u64,
+    /// Rejected by a reviewer.
+    pub rejected: u64,
+    /// Drafts deleted or moved away by hand.
+    pub missing: u64,
+}
+
+impl PostCounts {
+    /// Every post ever written, whatever became of it.
+    pub fn written(&self) -> u64 {
+        self.drafts + self.approved + self.rejected + self.missing
+    }
+}
+
+/// A state change in progress: a write transaction holding the store's lock.
+/// [`StateChange::commit`] makes it permanent; dropping it undoes it, so a
+/// caller can do its file work in between and back out on failure.
+pub struct StateChange<'s> {
+    tx: rusqlite::Transaction<'s>,
+}
+
+impl StateChange<'_> {
+    /// Makes the change permanent.
+    pub fn commit(self) -> Result<(), StoreError> {
+        Ok(self.tx.commit()?)
+    }
 }
 
 /// Outcome of a poll, as recorded for a feed.
@@ -451,12 +549,9 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let url = entry.urls.first().map(String::as_str).unwrap_or_default();
-        // While pending, `pending_content` holds "<final state>\n<post>".
-        let content =
-            pending.map(|(content, final_state)| format!("{}\n{content}", final_state.as_str()));
         tx.execute(
-            "INSERT INTO entries (feed, url, guid, title, state, file, pending_content, first_seen)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO entries (feed, url, guid, title, state, file, pending_content, final_state, first_seen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 entry.feed,
                 url,
@@ -464,7 +559,8 @@ impl Store {
                 entry.title,
                 state.as_str(),
                 file,
-                content,
+                pending.map(|(content, _)| content),
+                pending.map(|(_, final_state)| final_state.as_str()),
                 entry.now
             ],
         )?;
@@ -501,7 +597,7 @@ impl Store {
     pub fn mark_written(&mut self, id: i64, now: i64) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE entries
-             SET state = substr(pending_content, 1, instr(pending_content, char(10)) - 1),
+             SET state = coalesce(final_state, 'draft'), final_state = NULL,
                  pending_content = NULL, written_at = ?2
              WHERE id = ?1 AND state = 'pending'",
             params![id, now],
@@ -512,29 +608,100 @@ impl Store {
     /// Entries claimed but not yet marked written, oldest first.
     pub fn pending(&self) -> Result<Vec<PendingPost>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, file, pending_content FROM entries WHERE state = 'pending' ORDER BY id",
+            "SELECT id, file, pending_content, final_state FROM entries
+             WHERE state = 'pending' ORDER BY id",
         )?;
         let rows = stmt.query_map([], |row| {
-            let raw: String = row.get(2)?;
-            let (final_state, content) = raw.split_once('\n').unwrap_or(("draft", raw.as_str()));
+            let final_state: Option<String> = row.get(3)?;
             Ok(PendingPost {
                 id: row.get(0)?,
                 file: row.get(1)?,
-                content: content.to_string(),
-                final_state: final_state.to_string(),
+                content: row.get(2)?,
+                final_state: final_state
+                    .as_deref()
+                    .and_then(EntryState::parse)
+                    .unwrap_or(EntryState::Draft),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Posts ever written for `feed`, whatever became of them since.
-    pub fn count_posts(&self, feed: &str) -> Result<u64, StoreError> {
-        let count: i64 = self.conn.query_row(
-            "SELECT count(*) FROM entries WHERE feed = ?1 AND state IN ('draft', 'approved', 'rejected')",
-            [feed],
-            |row| row.get(0),
+    /// Posts written for `feed`, counted by what became of them.
+    pub fn count_posts(&self, feed: &str) -> Result<PostCounts, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT state, count(*) FROM entries WHERE feed = ?1 AND written_at IS NOT NULL
+             GROUP BY state",
         )?;
-        Ok(count.unsigned_abs())
+        let mut counts = PostCounts::default();
+        let mut rows = stmt.query([feed])?;
+        while let Some(row) = rows.next()? {
+            let state: String = row.get(0)?;
+            let count = row.get::<_, i64>(1)?.unsigned_abs();
+            match EntryState::parse(&state) {
+                Some(EntryState::Draft) => counts.drafts = count,
+                Some(EntryState::Approved) => counts.approved = count,
+                Some(EntryState::Rejected) => counts.rejected = count,
+                Some(EntryState::Missing) => counts.missing = count,
+                _ => {}
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Written posts in any of `states`, newest first by when they were seen.
+    pub fn posts(&self, states: &[EntryState]) -> Result<Vec<PostRecord>, StoreError> {
+        // The names are this module's constants, never user text.
+        let names: Vec<String> = states.iter().map(|s| format!("'{s}'")).collect();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{POST_COLUMNS} WHERE written_at IS NOT NULL AND state IN ({})
+             ORDER BY first_seen DESC, id DESC",
+            names.join(", ")
+        ))?;
+        let rows = stmt.query_map([], post_record)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The written post with entry id `id`.
+    pub fn post(&self, id: i64) -> Result<Option<PostRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{POST_COLUMNS} WHERE id = ?1 AND written_at IS NOT NULL"
+        ))?;
+        Ok(stmt.query_row([id], post_record).optional()?)
+    }
+
+    /// The written post whose file in the output folder is `file`, or whose
+    /// published file is `file`.
+    pub fn post_by_file(&self, file: &str) -> Result<Option<PostRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{POST_COLUMNS} WHERE (file = ?1 OR published_file = ?1) AND written_at IS NOT NULL"
+        ))?;
+        Ok(stmt.query_row([file], post_record).optional()?)
+    }
+
+    /// Starts moving post `id` from state `from` to `to`, recording where it
+    /// was published. Fails with [`StoreError::StateChanged`] when the post
+    /// is not in `from`. Nothing is permanent until [`StateChange::commit`].
+    pub fn change_state(
+        &mut self,
+        id: i64,
+        from: EntryState,
+        to: EntryState,
+        published_file: Option<&str>,
+        now: i64,
+    ) -> Result<StateChange<'_>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
+            "UPDATE entries SET state = ?3, published_file = coalesce(?4, published_file),
+                    reviewed_at = ?5
+             WHERE id = ?1 AND state = ?2",
+            params![id, from.as_str(), to.as_str(), published_file, now],
+        )?;
+        if changed != 1 {
+            return Err(StoreError::StateChanged { id, expected: from });
+        }
+        Ok(StateChange { tx })
     }
 
     /// Counts entries of `feed` by state name.
@@ -546,6 +713,29 @@ impl Store {
         )?;
         Ok(count.unsigned_abs())
     }
+}
+
+/// The columns [`post_record`] reads.
+const POST_COLUMNS: &str = "SELECT id, feed, coalesce(title, ''), url, state, file, published_file, first_seen FROM entries";
+
+fn post_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<PostRecord> {
+    let state: String = row.get(4)?;
+    Ok(PostRecord {
+        id: row.get(0)?,
+        feed: row.get(1)?,
+        title: row.get(2)?,
+        url: row.get(3)?,
+        state: EntryState::parse(&state).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                4,
+                rusqlite::types::Type::Text,
+                format!("unknown entry state {state:?}").into(),
+            )
+        })?,
+        file: row.get::<_, Option<String>>(5)?.unwrap_or_default(),
+        published_file: row.get(6)?,
+        first_seen: row.get(7)?,
+    })
 }
 
 /// Records `urls` and `guid` under `entry_id` where no entry holds them yet;
@@ -664,6 +854,78 @@ mod tests {
     }
 
     #[test]
+    fn migration_2_moves_the_final_state_out_of_pending_content() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("db");
+        let conn = Connection::open(&path).expect("open");
+        conn.execute_batch(MIGRATIONS[0]).expect("schema 1");
+        conn.execute(
+            "INSERT INTO entries (feed, url, state, file, pending_content, first_seen)
+             VALUES ('F', 'https://e.com/a', 'pending', 'a.md', 'approved\n---\ntitle: a\n', 1)",
+            [],
+        )
+        .expect("v1 pending row");
+        conn.pragma_update(None, "user_version", 1)
+            .expect("version");
+        drop(conn);
+        let mut store = Store::open(&path).expect("migrate");
+        let pending = store.pending().expect("pending");
+        assert_eq!(pending[0].content, "---\ntitle: a\n");
+        assert_eq!(pending[0].final_state, EntryState::Approved);
+        store.mark_written(pending[0].id, 2).expect("mark");
+        assert_eq!(store.count_posts("F").expect("count").approved, 1);
+    }
+
+    #[test]
+    fn a_state_change_holds_until_committed() {
+        let mut store = Store::open_in_memory().expect("store");
+        let a = vec!["https://e.com/a".to_string()];
+        let id = store
+            .claim(&entry("F", None, &a), "a.md", "post", EntryState::Draft)
+            .expect("claim")
+            .expect("claimed");
+        store.mark_written(id, 2).expect("mark");
+        let change = store
+            .change_state(
+                id,
+                EntryState::Draft,
+                EntryState::Approved,
+                Some("/p/a.md"),
+                3,
+            )
+            .expect("change");
+        drop(change);
+        let post = store.post(id).expect("post").expect("exists");
+        assert_eq!(post.state, EntryState::Draft, "dropping rolls back");
+        assert_eq!(post.published_file, None);
+        store
+            .change_state(
+                id,
+                EntryState::Draft,
+                EntryState::Approved,
+                Some("/p/a.md"),
+                3,
+            )
+            .expect("change")
+            .commit()
+            .expect("commit");
+        let post = store
+            .post_by_file("/p/a.md")
+            .expect("post")
+            .expect("exists");
+        assert_eq!((post.id, post.state), (id, EntryState::Approved));
+        assert!(matches!(
+            store.change_state(id, EntryState::Draft, EntryState::Rejected, None, 4),
+            Err(StoreError::StateChanged { .. })
+        ));
+        assert_eq!(store.posts(&[EntryState::Draft]).expect("posts"), vec![]);
+        assert_eq!(
+            store.posts(&[EntryState::Approved]).expect("posts").len(),
+            1
+        );
+    }
+
+    #[test]
     fn pending_until_marked_written() {
         let mut store = Store::open_in_memory().expect("store");
         let a = vec!["https://e.com/a".to_string()];
@@ -679,7 +941,7 @@ mod tests {
         let pending = store.pending().expect("pending");
         assert_eq!(pending.len(), 1);
         assert_eq!(pending[0].content, "line1\nline2");
-        assert_eq!(pending[0].final_state, "approved");
+        assert_eq!(pending[0].final_state, EntryState::Approved);
         store.mark_written(id, 2).expect("mark");
         assert!(store.pending().expect("pending").is_empty());
         assert_eq!(

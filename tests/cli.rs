@@ -26,6 +26,7 @@ fn the_shipped_example_sets_every_key() {
     for key in [
         "database",
         "output_dir",
+        "publish_dir",
         "user_agent",
         "concurrency",
         "per_host_limit",

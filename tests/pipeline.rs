@@ -244,7 +244,8 @@ fn simulate_crash_before_mark(dir: &TestDir, file: &str, remove_file: bool) {
     let conn = rusqlite::Connection::open(dir.database()).expect("open db");
     let changed = conn
         .execute(
-            "UPDATE entries SET state = 'pending', pending_content = 'draft' || char(10) || ?2, written_at = NULL
+            "UPDATE entries SET state = 'pending', pending_content = ?2, final_state = 'draft',
+                    written_at = NULL
              WHERE file = ?1",
             rusqlite::params![file, content],
         )

@@ -1,0 +1,268 @@
+//! Front matter of posts on disk: reading what a reviewer may have edited,
+//! and flipping `draft` without touching any other byte.
+//!
+//! Pure. [`render`](crate::render) writes front matter; this module reads it
+//! back from a file a person may have changed by hand. The YAML between the
+//! `---` lines goes through a real YAML parser (saphyr), whose spans locate
+//! the `draft` value exactly, so [`set_draft`] rewrites those few bytes and
+//! nothing else: not the key order, not the quoting, not a comment.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use saphyr_parser::{Event, Parser, ScalarStyle};
+
+/// Why a file's front matter could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrontMatterError {
+    /// The file does not start with a `---` line.
+    #[error("it does not start with a `---` front matter line")]
+    Missing,
+    /// No closing `---` line.
+    #[error("its front matter has no closing `---` line")]
+    Unterminated,
+    /// The YAML does not parse.
+    #[error("its front matter is not valid YAML (line {line}): {message}")]
+    Yaml {
+        /// Line in the file, 1-based.
+        line: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// The front matter is not a mapping of keys to values.
+    #[error("its front matter is not a mapping of keys to values")]
+    NotAMapping,
+    /// No `draft` key.
+    #[error("its front matter has no `draft` key")]
+    NoDraft,
+    /// `draft` holds something other than a boolean.
+    #[error("its front matter has `draft: {0}`, which is neither true nor false")]
+    DraftNotBoolean(String),
+}
+
+/// The front matter of one post file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrontMatter {
+    /// Top-level keys with plain text values (nested values are skipped).
+    pub fields: HashMap<String, String>,
+    /// The `draft` flag's value.
+    pub draft: bool,
+    /// Byte range of the `draft` value in the file.
+    draft_span: Range<usize>,
+}
+
+impl FrontMatter {
+    /// The text value of a top-level key.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.fields.get(key).map(String::as_str)
+    }
+}
+
+/// Reads the YAML front matter at the start of `text`.
+pub fn read(text: &str) -> Result<FrontMatter, FrontMatterError> {
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let yaml_start = bom + line_len_if(&text[bom..], "---").ok_or(FrontMatterError::Missing)?;
+    let yaml_len = closing_line(&text[yaml_start..]).ok_or(FrontMatterError::Unterminated)?;
+    let yaml = &text[yaml_start..yaml_start + yaml_len];
+    let line_offset = text[..yaml_start].matches('\n').count();
+    let yaml_err = |e: saphyr_parser::ScanError| FrontMatterError::Yaml {
+        line: line_offset + e.marker().line(),
+        message: e.info().to_string(),
+    };
+
+    let mut fields = HashMap::new();
+    let mut draft = None;
+    let mut depth = 0usize;
+    let mut key: Option<String> = None;
+    for event in Parser::new_from_str(yaml) {
+        let (event, span) = event.map_err(yaml_err)?;
+        match event {
+            Event::StreamStart | Event::StreamEnd | Event::DocumentStart(_) => {}
+            Event::DocumentEnd | Event::Nothing => {}
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if depth == 0 && !matches!(event, Event::MappingStart(..)) {
+                    return Err(FrontMatterError::NotAMapping);
+                }
+                depth += 1;
+                if depth == 2 {
+                    // A nested value (e.g. `tags`) is skipped; its key is done.
+                    key = None;
+                }
+            }
+            Event::MappingEnd | Event::SequenceEnd => depth = depth.saturating_sub(1),
+            Event::Scalar(value, style, ..) if depth == 1 => match key.take() {
+                None => key = Some(value.into_owned()),
+                Some(k) => {
+                    if k == "draft" {
+                        let start = char_to_byte(yaml, span.start.index());
+                        let end = char_to_byte(yaml, span.end.index());
+                        draft = Some((
+                            value.to_string(),
+                            style,
+                            yaml_start + start..yaml_start + end,
+                        ));
+                    }
+                    fields.insert(k, value.into_owned());
+                }
+            },
+            Event::Scalar(..) => {}
+            Event::Alias(_) if depth == 1 => {
+                // An alias as a key or a value: skip the pair it belongs to.
+                if key.take().is_none() {
+                    key = Some(String::new());
+                }
+            }
+            Event::Alias(_) => {}
+        }
+    }
+    if fields.is_empty() && draft.is_none() && !yaml.trim().is_empty() {
+        return Err(FrontMatterError::NotAMapping);
+    }
+    let (value, style, draft_span) = draft.ok_or(FrontMatterError::NoDraft)?;
+    let draft = match (style, value.as_str()) {
+        (ScalarStyle::Plain, "true" | "True" | "TRUE") => true,
+        (ScalarStyle::Plain, "false" | "False" | "FALSE") => false,
+        _ => return Err(FrontMatterError::DraftNotBoolean(value)),
+    };
+    Ok(FrontMatter {
+        fields,
+        draft,
+        draft_span,
+    })
+}
+
+/// `text` with the front matter's `draft` value set to `draft`; every other
+/// byte is kept. `front_matter` must be what [`read`] returned for `text`.
+pub fn set_draft(text: &str, front_matter: &FrontMatter, draft: bool) -> String {
+    let span = front_matter.draft_span.clone();
+    let mut out = String::with_capacity(text.len() + 1);
+    out.push_str(&text[..span.start]);
+    out.push_str(if draft { "true" } else { "false" });
+    out.push_str(&text[span.end..]);
+    out
+}
+
+/// The length of `text`'s first line (with its line end) when that line is
+/// `marker`, give or take trailing blanks.
+fn line_len_if(text: &str, marker: &str) -> Option<usize> {
+    let (line, len) = match text.find('\n') {
+        Some(end) => (&text[..end], end + 1),
+        None => (text, text.len()),
+    };
+    (line.trim_end() == marker).then_some(len)
+}
+
+/// The offset of the line closing the front matter (`---` or `...`).
+fn closing_line(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end();
+        if bare == "---" || bare == "..." {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The byte offset of the `index`-th character of `text`.
+fn char_to_byte(text: &str, index: usize) -> usize {
+    text.char_indices()
+        .nth(index)
+        .map_or(text.len(), |(byte, _)| byte)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POST: &str = "---\ntitle: 'Ünïcode: a \"post\"'\ndate: '2025-09-09T13:21:00+00:00'\n\
+        tags:\n- cncf\nsource: CNCF\ndraft: true # review me\ntldr: 'short'\n---\nbody\n";
+
+    #[test]
+    fn reads_top_level_values_and_the_draft_flag() {
+        let fm = read(POST).expect("front matter");
+        assert!(fm.draft);
+        assert_eq!(fm.get("title"), Some("Ünïcode: a \"post\""));
+        assert_eq!(fm.get("source"), Some("CNCF"));
+        assert_eq!(fm.get("tldr"), Some("short"));
+        assert_eq!(fm.get("tags"), None, "nested values are skipped");
+    }
+
+    #[test]
+    fn set_draft_changes_only_the_value() {
+        let fm = read(POST).expect("front matter");
+        let approved = set_draft(POST, &fm, false);
+        assert_eq!(approved, POST.replace("draft: true #", "draft: false #"));
+        let again = read(&approved).expect("front matter");
+        assert!(!again.draft);
+        assert_eq!(set_draft(&approved, &again, true), POST);
+    }
+
+    #[test]
+    fn a_body_line_that_looks_like_draft_is_not_touched() {
+        let text = "---\r\ntitle: x\r\ndraft: True\r\n---\r\ndraft: true\r\n";
+        let fm = read(text).expect("front matter");
+        assert_eq!(
+            set_draft(text, &fm, false),
+            "---\r\ntitle: x\r\ndraft: false\r\n---\r\ndraft: true\r\n"
+        );
+    }
+
+    #[test]
+    fn a_nested_draft_key_is_not_the_flag() {
+        let text = "---\nparams:\n  draft: false\ndraft: true\n---\n";
+        let fm = read(text).expect("front matter");
+        assert!(fm.draft);
+        assert_eq!(
+            set_draft(text, &fm, false),
+            text.replacen("draft: true", "draft: false", 1)
+        );
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_read() {
+        assert_eq!(read("title: x\n"), Err(FrontMatterError::Missing));
+        assert_eq!(read("---\ntitle: x\n"), Err(FrontMatterError::Unterminated));
+        assert_eq!(read("---\ntitle: x\n---\n"), Err(FrontMatterError::NoDraft));
+        assert_eq!(
+            read("---\ndraft: 'true'\n---\n"),
+            Err(FrontMatterError::DraftNotBoolean("true".into()))
+        );
+        assert_eq!(
+            read("---\ndraft: maybe\n---\n"),
+            Err(FrontMatterError::DraftNotBoolean("maybe".into()))
+        );
+        assert_eq!(read("---\n- a\n---\n"), Err(FrontMatterError::NotAMapping));
+        assert!(matches!(
+            read("---\ntitle: 'open\ndraft: true\n---\n"),
+            Err(FrontMatterError::Yaml { .. })
+        ));
+    }
+
+    #[test]
+    fn reads_what_render_writes() {
+        let post = crate::render::Post {
+            title: "---\n- a: 'b' #c".into(),
+            date: chrono::DateTime::parse_from_rfc3339("2025-09-09T13:21:00+00:00").expect("date"),
+            tags: vec!["a".into(), "b: c".into()],
+            source: "S".into(),
+            external_url: url::Url::parse("https://e.com/a?b=c#d").expect("url"),
+            draft: true,
+            tldr: "t".into(),
+            summary: "s\u{202e}".into(),
+        };
+        let text = crate::render::render_post(&post);
+        let fm = read(&text).expect("front matter");
+        assert!(fm.draft);
+        assert_eq!(fm.get("title"), Some(post.title.as_str()));
+        assert_eq!(fm.get("summary"), Some(post.summary.as_str()));
+        assert_eq!(fm.get("external_url"), Some(post.external_url.as_str()));
+        let flipped = set_draft(&text, &fm, false);
+        let expected = crate::render::render_post(&crate::render::Post {
+            draft: false,
+            ..post
+        });
+        assert_eq!(flipped, expected);
+    }
+}
