@@ -129,6 +129,10 @@ pub struct PreviewArgs {
     /// Show at most this many posts.
     #[arg(long, default_value_t = 10)]
     limit: usize,
+    /// Fetch article pages from loopback, private and link-local addresses
+    /// even when the feed is not served from one.
+    #[arg(long)]
+    allow_private_addresses: bool,
 }
 
 /// Arguments of `run`.
@@ -528,6 +532,7 @@ fn preview(args: &PreviewArgs) -> anyhow::Result<u8> {
         backfill: args.limit,
         interval: linkpost::config::DEFAULT_INTERVAL,
         http: config.http,
+        allow_private_addresses: args.allow_private_addresses,
     };
     let fetcher = linkpost::fetch::Fetcher::new(&config).context("building the HTTP client")?;
     let mut posts = runtime()?

@@ -96,6 +96,7 @@ pub struct RawConfig {
     max_body_size: Option<Spanned<SizeValue>>,
     tldr_length: Option<Spanned<usize>>,
     summary_length: Option<Spanned<usize>>,
+    allow_private_addresses: Option<bool>,
     #[serde(default)]
     feed: Vec<Spanned<RawFeed>>,
 }
@@ -114,6 +115,7 @@ struct RawFeed {
     draft: Option<bool>,
     backfill: Option<usize>,
     interval: Option<Spanned<String>>,
+    allow_private_addresses: Option<bool>,
     connect_timeout: Option<Spanned<String>>,
     timeout: Option<Spanned<String>>,
     max_body_size: Option<Spanned<SizeValue>>,
@@ -198,6 +200,9 @@ pub struct FeedConfig {
     pub interval: Duration,
     /// HTTP limits of this feed.
     pub http: HttpLimits,
+    /// Whether article pages may be fetched from loopback, private and
+    /// link-local addresses even when the feed is not served from one.
+    pub allow_private_addresses: bool,
 }
 
 /// Converts a byte offset in `text` to a 1-based line number.
@@ -462,6 +467,10 @@ impl Config {
                 backfill: feed.backfill.unwrap_or(DEFAULT_BACKFILL),
                 interval,
                 http: feed_http,
+                allow_private_addresses: feed
+                    .allow_private_addresses
+                    .or(raw.allow_private_addresses)
+                    .unwrap_or(false),
             });
         }
 

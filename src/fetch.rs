@@ -8,7 +8,9 @@
 //! This module returns bytes; it never parses them.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -86,6 +88,17 @@ pub enum FetchError {
         /// The cap.
         limit: u64,
     },
+    /// The URL's host is, or resolves only to, a loopback, private or
+    /// link-local address, and the request was not allowed to go there.
+    #[error(
+        "refused to fetch {url}: {host} is a private, loopback or link-local address; set allow_private_addresses = true to allow it"
+    )]
+    PrivateAddress {
+        /// The URL.
+        url: Url,
+        /// The host or address refused.
+        host: String,
+    },
     /// A `file:` URL could not be read.
     #[error("cannot read {path}: {source}")]
     File {
@@ -130,11 +143,22 @@ fn retry_hint(retry_after: &Option<Duration>) -> String {
     retry_after.map_or_else(String::new, |d| format!(" (retry after {}s)", d.as_secs()))
 }
 
+/// Where a request may go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reach {
+    /// Anywhere (feeds, which the operator configured).
+    Any,
+    /// Public addresses only: no loopback, private or link-local address,
+    /// whether named directly, by DNS or by a redirect. For article pages,
+    /// whose URLs come from the feed.
+    PublicOnly,
+}
+
 /// The shared HTTP client.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
-    /// One client per distinct connect timeout (reqwest sets it per client).
-    clients: HashMap<Duration, reqwest::Client>,
+    /// One client per connect timeout and reach (both are set per client).
+    clients: HashMap<(Duration, Reach), reqwest::Client>,
     /// The client with the top-level connect timeout.
     default_client: reqwest::Client,
     user_agent: String,
@@ -143,30 +167,29 @@ pub struct Fetcher {
 impl Fetcher {
     /// Builds the clients that the config's feeds need.
     pub fn new(config: &Config) -> Result<Fetcher, reqwest::Error> {
-        let default_client = build_client(&config.user_agent, config.http.connect_timeout)?;
+        let timeout = config.http.connect_timeout;
+        let default_client = build_client(&config.user_agent, timeout, Reach::Any)?;
         let mut fetcher = Fetcher {
-            clients: HashMap::from([(config.http.connect_timeout, default_client.clone())]),
+            clients: HashMap::from([((timeout, Reach::Any), default_client.clone())]),
             default_client,
             user_agent: config.user_agent.clone(),
         };
-        for feed in &config.feeds {
-            fetcher.client_for(feed.http.connect_timeout)?;
+        for timeout in
+            std::iter::once(timeout).chain(config.feeds.iter().map(|f| f.http.connect_timeout))
+        {
+            for reach in [Reach::Any, Reach::PublicOnly] {
+                if !fetcher.clients.contains_key(&(timeout, reach)) {
+                    let client = build_client(&fetcher.user_agent, timeout, reach)?;
+                    fetcher.clients.insert((timeout, reach), client);
+                }
+            }
         }
         Ok(fetcher)
     }
 
-    fn client_for(&mut self, connect_timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
-        if let Some(client) = self.clients.get(&connect_timeout) {
-            return Ok(client.clone());
-        }
-        let client = build_client(&self.user_agent, connect_timeout)?;
-        self.clients.insert(connect_timeout, client.clone());
-        Ok(client)
-    }
-
-    fn client(&self, limits: &HttpLimits) -> &reqwest::Client {
+    fn client(&self, limits: &HttpLimits, reach: Reach) -> &reqwest::Client {
         self.clients
-            .get(&limits.connect_timeout)
+            .get(&(limits.connect_timeout, reach))
             .unwrap_or(&self.default_client)
     }
 
@@ -177,10 +200,38 @@ impl Fetcher {
         limits: &HttpLimits,
         validators: Option<&Validators>,
     ) -> Result<FetchOutcome, FetchError> {
+        self.fetch_within(url, limits, validators, Reach::Any).await
+    }
+
+    /// Fetches `url` going only where `reach` allows.
+    pub async fn fetch_within(
+        &self,
+        url: &Url,
+        limits: &HttpLimits,
+        validators: Option<&Validators>,
+        reach: Reach,
+    ) -> Result<FetchOutcome, FetchError> {
         if url.scheme() == "file" {
+            if reach == Reach::PublicOnly {
+                return Err(FetchError::PrivateAddress {
+                    url: url.clone(),
+                    host: "a local file".to_string(),
+                });
+            }
             return read_file(url, limits.max_body_size).await;
         }
-        let mut request = self.client(limits).get(url.clone()).timeout(limits.timeout);
+        if reach == Reach::PublicOnly
+            && let Some(host) = private_literal_host(url)
+        {
+            return Err(FetchError::PrivateAddress {
+                url: url.clone(),
+                host,
+            });
+        }
+        let mut request = self
+            .client(limits, reach)
+            .get(url.clone())
+            .timeout(limits.timeout);
         if let Some(v) = validators {
             if let Some(etag) = &v.etag {
                 request = request.header(header::IF_NONE_MATCH, etag);
@@ -189,9 +240,15 @@ impl Fetcher {
                 request = request.header(header::IF_MODIFIED_SINCE, lm);
             }
         }
-        let request_err = |source| FetchError::Request {
-            url: url.clone(),
-            source,
+        let request_err = |source: reqwest::Error| match refused_host(&source) {
+            Some(host) => FetchError::PrivateAddress {
+                url: url.clone(),
+                host,
+            },
+            None => FetchError::Request {
+                url: url.clone(),
+                source,
+            },
         };
         let mut response = request.send().await.map_err(request_err)?;
         let status = response.status();
@@ -240,12 +297,139 @@ impl Fetcher {
 fn build_client(
     user_agent: &str,
     connect_timeout: Duration,
+    reach: Reach,
 ) -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .user_agent(user_agent)
-        .connect_timeout(connect_timeout)
-        .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
-        .build()
+        .connect_timeout(connect_timeout);
+    match reach {
+        Reach::Any => builder.redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS)),
+        Reach::PublicOnly => builder.dns_resolver(Arc::new(PublicOnlyResolver)).redirect(
+            reqwest::redirect::Policy::custom(|attempt| {
+                if attempt.previous().len() >= MAX_REDIRECTS {
+                    attempt.error("too many redirects")
+                } else if let Some(host) = private_literal_host(attempt.url()) {
+                    attempt.error(RefusedHost(host))
+                } else {
+                    attempt.follow()
+                }
+            }),
+        ),
+    }
+    .build()
+}
+
+/// Whether a request to `ip` would reach this machine or its local
+/// networks: loopback, private (RFC 1918, unique local), link-local,
+/// carrier-grade NAT, unspecified, broadcast or multicast addresses.
+pub fn is_private_address(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_private_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private_v4(v4);
+            }
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
+                || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
+                || (first & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated)
+                || v6.segments()[..6] == [0, 0, 0, 0, 0, 0] // IPv4-compatible ::a.b.c.d
+        }
+    }
+}
+
+fn is_private_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || a == 0 // "this network" 0.0.0.0/8
+        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT 100.64.0.0/10
+        || (a == 192 && b == 0 && ip.octets()[2] == 0) // IETF protocol assignments
+        || (a == 198 && (b == 18 || b == 19)) // benchmarking 198.18.0.0/15
+}
+
+/// The host of `url` when it names a private address directly (an IP
+/// literal, or `localhost`); DNS names are checked by the resolver.
+fn private_literal_host(url: &Url) -> Option<String> {
+    let private = match url.host()? {
+        url::Host::Ipv4(v4) => is_private_address(IpAddr::V4(v4)),
+        url::Host::Ipv6(v6) => is_private_address(IpAddr::V6(v6)),
+        url::Host::Domain(name) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+    };
+    private.then(|| url.host_str().unwrap_or_default().to_string())
+}
+
+/// Whether `url`'s host is, or resolves to, a private address: a feed
+/// served from such an address may link to pages on it.
+pub async fn is_private_host(url: &Url) -> bool {
+    if url.scheme() == "file" {
+        return false;
+    }
+    if private_literal_host(url).is_some() {
+        return true;
+    }
+    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+        return false;
+    };
+    match tokio::net::lookup_host((host, port)).await {
+        Ok(mut addrs) => addrs.any(|a| is_private_address(a.ip())),
+        Err(_) => false,
+    }
+}
+
+/// The error a guarded request fails with, naming the refused host.
+#[derive(Debug)]
+struct RefusedHost(String);
+
+impl std::fmt::Display for RefusedHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} is a private address", self.0)
+    }
+}
+
+impl std::error::Error for RefusedHost {}
+
+/// The host a [`RefusedHost`] somewhere in `err`'s chain names.
+fn refused_host(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(refused) = e.downcast_ref::<RefusedHost>() {
+            return Some(refused.0.clone());
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// Resolves names with the system resolver and drops private addresses, so a
+/// public-looking name cannot lead a request into the local network.
+#[derive(Debug)]
+struct PublicOnlyResolver;
+
+impl reqwest::dns::Resolve for PublicOnlyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let host = name.as_str().to_string();
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| !is_private_address(a.ip()))
+                .collect();
+            if addrs.is_empty() {
+                return Err(Box::new(RefusedHost(host)) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 async fn read_file(url: &Url, limit: u64) -> Result<FetchOutcome, FetchError> {
@@ -315,6 +499,85 @@ fn parse_max_age(headers: &HeaderMap) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn private_addresses_are_recognised() {
+        for private in [
+            "127.0.0.1",
+            "127.8.9.10",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "::1",
+            "::",
+            "fe80::1",
+            "fc00::1",
+            "fd12:3456::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "::ffff:169.254.169.254",
+            "::127.0.0.1",
+        ] {
+            let ip: IpAddr = private.parse().expect("ip");
+            assert!(is_private_address(ip), "{private} is private");
+        }
+        for public in [
+            "1.1.1.1",
+            "8.8.8.8",
+            "172.15.255.255",
+            "172.32.0.1",
+            "100.128.0.1",
+            "192.169.0.1",
+            "2606:4700::1111",
+            "::ffff:1.1.1.1",
+        ] {
+            let ip: IpAddr = public.parse().expect("ip");
+            assert!(!is_private_address(ip), "{public} is public");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_guarded_resolver_drops_private_addresses() {
+        use reqwest::dns::Resolve;
+        // `localhost` resolves from /etc/hosts: no packet leaves the machine.
+        let name: reqwest::dns::Name = "localhost".parse().expect("name");
+        let err = PublicOnlyResolver
+            .resolve(name)
+            .await
+            .err()
+            .expect("refused");
+        assert_eq!(err.to_string(), "localhost is a private address");
+        let url = Url::parse("http://localhost:1/").expect("url");
+        assert!(is_private_host(&url).await);
+        let file = Url::parse("file:///tmp/feed.xml").expect("url");
+        assert!(!is_private_host(&file).await);
+    }
+
+    #[test]
+    fn literal_hosts_are_checked_before_any_request() {
+        for url in [
+            "http://127.0.0.1:8080/a",
+            "http://[::1]/a",
+            "http://localhost/a",
+            "http://LOCALHOST./a",
+            "http://app.localhost/a",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[::ffff:a00:1]/",
+            "http://2130706433/",
+            "http://0x7f.1/",
+        ] {
+            let url = Url::parse(url).expect("url");
+            assert!(private_literal_host(&url).is_some(), "{url} refused");
+        }
+        let public = Url::parse("https://www.cncf.io/blog/").expect("url");
+        assert_eq!(private_literal_host(&public), None);
+    }
     use reqwest::header::HeaderValue;
 
     #[test]

@@ -26,7 +26,7 @@ use crate::canon::canonicalize;
 use crate::config::{Config, FeedConfig};
 use crate::extract::{self, SummarySource};
 use crate::feed::{self, FeedItem, ParseError};
-use crate::fetch::{FetchError, FetchOutcome, Fetcher};
+use crate::fetch::{self, FetchError, FetchOutcome, Fetcher, Reach};
 use crate::output::{self, OutputError};
 use crate::render::{self, Post};
 use crate::schedule;
@@ -548,7 +548,7 @@ async fn poll_feed_inner(
     };
 
     let feed = Arc::new(feed.clone());
-    let selectors = Arc::new(FeedSelectors::of(&feed));
+    let selectors = Arc::new(FeedSelectors::of(&feed).await);
     for candidate in candidates {
         if pipeline.is_stopping() {
             info!("shutting down; the remaining new entries wait for the next poll");
@@ -640,13 +640,17 @@ async fn fetch_article(
     fetcher: &Fetcher,
     hosts: &HostLimiter,
     feed: &FeedConfig,
+    selectors: &FeedSelectors,
     link: &Url,
 ) -> Option<ArticlePage> {
     if !wants_article_page(feed) {
         return None;
     }
     let _host = hosts.acquire(link).await;
-    match fetcher.fetch(link, &feed.http, None).await {
+    match fetcher
+        .fetch_within(link, &feed.http, None, selectors.article_reach)
+        .await
+    {
         Ok(FetchOutcome::Fetched(page)) => {
             let is_html = page
                 .content_type
@@ -662,6 +666,10 @@ async fn fetch_article(
             })
         }
         Ok(FetchOutcome::NotModified) => None,
+        Err(e @ FetchError::PrivateAddress { .. }) => {
+            warn!(item_url = %link, error = %e, "article page refused; using the feed's text");
+            None
+        }
         Err(e) => {
             info!(item_url = %link, error = %e, "article page unavailable; using the feed's text");
             None
@@ -675,15 +683,26 @@ fn wants_article_page(feed: &FeedConfig) -> bool {
 }
 
 /// A feed's CSS selectors, parsed once per poll (config validation has
-/// already refused invalid ones).
+/// already refused invalid ones), and where its article pages may be fetched.
 struct FeedSelectors {
     selectors: Vec<scraper::Selector>,
     excludes: Vec<scraper::Selector>,
     heuristic: bool,
+    /// Entry links come from the feed, so by default they may not lead into
+    /// the local network, unless the feed itself is served from there.
+    article_reach: Reach,
 }
 
 impl FeedSelectors {
-    fn of(feed: &FeedConfig) -> FeedSelectors {
+    async fn of(feed: &FeedConfig) -> FeedSelectors {
+        let article_reach = if !wants_article_page(feed)
+            || feed.allow_private_addresses
+            || fetch::is_private_host(&feed.url).await
+        {
+            Reach::Any
+        } else {
+            Reach::PublicOnly
+        };
         let parse = |list: &[String]| -> Vec<_> {
             list.iter()
                 .filter_map(|css| extract::parse_selector(css))
@@ -693,6 +712,7 @@ impl FeedSelectors {
             selectors: parse(&feed.summary_selector),
             excludes: parse(&feed.summary_exclude),
             heuristic: feed.fetch_article && feed.summary_selector.is_empty(),
+            article_reach,
         }
     }
 
@@ -792,7 +812,14 @@ async fn write_candidate(
     candidate: Candidate,
     now: DateTime<Utc>,
 ) -> Result<bool, FeedError> {
-    let page = fetch_article(&pipeline.fetcher, &pipeline.hosts, feed, &candidate.link).await;
+    let page = fetch_article(
+        &pipeline.fetcher,
+        &pipeline.hosts,
+        feed,
+        selectors,
+        &candidate.link,
+    )
+    .await;
     let config = Arc::clone(&pipeline.config);
     let dir = config.output_dir.clone();
     // Parsing the page and rendering need no store: do it before taking the
@@ -872,14 +899,14 @@ pub async fn preview_feed(
         FetchOutcome::NotModified => return Ok(Vec::new()),
     };
     let parsed = parse_newest_first(&fetched.bytes, &fetched.final_url)?;
-    let selectors = FeedSelectors::of(feed);
+    let selectors = FeedSelectors::of(feed).await;
     let now = Utc::now();
     let mut posts = Vec::with_capacity(parsed.items.len());
     for item in parsed.items {
         let Some(link) = item.link.as_ref().map(canonicalize) else {
             continue;
         };
-        let page = fetch_article(fetcher, &hosts, feed, &link).await;
+        let page = fetch_article(fetcher, &hosts, feed, &selectors, &link).await;
         let built = build_post(feed, &selectors, &item, &link, page.as_ref(), config, now);
         posts.push(PreviewPost {
             post: built.post,

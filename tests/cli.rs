@@ -35,6 +35,7 @@ fn the_shipped_example_sets_every_key() {
         "max_body_size",
         "tldr_length",
         "summary_length",
+        "allow_private_addresses",
         "name",
         "url",
         "tags",
