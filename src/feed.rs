@@ -79,8 +79,12 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
         .into_iter()
         .map(|entry| {
             let link = pick_link(&entry.links, base).or_else(|| {
-                // An RSS guid with isPermaLink (or an Atom id) is often the URL.
-                url_if_web(&entry.id, base)
+                // An RSS guid with isPermaLink (or an Atom id) is often the
+                // URL; only an absolute one is taken, since a plain id such
+                // as "post-42" would resolve to a page that does not exist.
+                Url::parse(entry.id.trim())
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
             });
             FeedItem {
                 guid: Some(entry.id.trim().to_string()).filter(|id| !id.is_empty()),
@@ -174,6 +178,21 @@ mod tests {
 
     fn base() -> Url {
         Url::parse("https://example.com/feed/").expect("valid url")
+    }
+
+    #[test]
+    fn a_guid_that_is_not_an_absolute_url_is_not_a_link() {
+        let xml = br#"<rss version="2.0"><channel><title>T</title>
+            <item><title>a</title><guid isPermaLink="false">post-42</guid></item>
+            <item><title>b</title><guid>https://example.com/b</guid></item>
+            </channel></rss>"#;
+        let feed = parse_feed(xml, &base()).expect("parses");
+        assert_eq!(feed.items[0].link, None);
+        assert_eq!(feed.items[0].guid.as_deref(), Some("post-42"));
+        assert_eq!(
+            feed.items[1].link.as_ref().map(Url::as_str),
+            Some("https://example.com/b")
+        );
     }
 
     #[test]

@@ -367,6 +367,11 @@ pub async fn poll_feed(
             Ok((report, validators, hint)) => {
                 let status = if report.not_modified {
                     "not modified".to_string()
+                } else if report.unusable > 0 {
+                    format!(
+                        "ok: {} new, {} without a link skipped",
+                        report.written, report.unusable
+                    )
                 } else {
                     format!("ok: {} new", report.written)
                 };
@@ -786,7 +791,13 @@ fn build_post(
     if link.as_str() != urls[0] {
         urls.push(link.to_string());
     }
-    let date = item.date().unwrap_or(now).fixed_offset();
+    // A date more than a day ahead is a feed's mistake (or a trick to stay
+    // on top); the post gets the time it was first seen instead.
+    let date = item
+        .date()
+        .filter(|d| *d <= now + chrono::Duration::days(1))
+        .unwrap_or(now)
+        .fixed_offset();
     let post = Post {
         title: item
             .title

@@ -347,6 +347,17 @@ impl Daemon {
         self.stderr.lock().expect("stderr lock").clone()
     }
 
+    /// The process's peak resident set size, in KiB (`VmHWM`).
+    pub fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("read /proc/PID/status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc/PID/status")
+    }
+
     pub fn log_count(&self, needle: &str) -> usize {
         self.log().matches(needle).count()
     }
