@@ -231,6 +231,7 @@ fn poll(config: Config) -> anyhow::Result<u8> {
             config.path.display()
         );
     }
+    let _lock = linkpost::store::PollerLock::acquire(&config.database)?;
     let store = open_store(&config)?;
     let pipeline =
         Arc::new(Pipeline::new(Arc::new(config), store).context("building the HTTP client")?);
@@ -255,6 +256,7 @@ fn run_daemon(config: Config, args: RunArgs) -> anyhow::Result<u8> {
             config.path.display()
         );
     }
+    let _lock = linkpost::store::PollerLock::acquire(&config.database)?;
     let store = open_store(&config)?;
     let options = DaemonOptions {
         config_path: config.path.clone(),

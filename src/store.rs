@@ -102,9 +102,79 @@ pub enum StoreError {
         /// The state the change expected.
         expected: EntryState,
     },
+    /// Another linkpost is polling with this database.
+    #[error(
+        "another linkpost{} is polling with database {path}; stop it first (`linkpost feeds` and the review commands work alongside it)",
+        .pid.as_deref().map(|p| format!(" (pid {p})")).unwrap_or_default()
+    )]
+    Busy {
+        /// The database file.
+        path: PathBuf,
+        /// The process holding the lock, as it wrote it.
+        pid: Option<String>,
+    },
+    /// The lock file could not be created.
+    #[error("cannot create lock file {path}: {source}; check the folder's permissions")]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
     /// A query failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+}
+
+/// Held by the one process that polls with a database (`run` or `poll`),
+/// so two pollers never race on one output folder; released on drop or exit.
+#[derive(Debug)]
+pub struct PollerLock {
+    _file: std::fs::File,
+}
+
+impl PollerLock {
+    /// Takes the lock beside `database` (`<database>.lock`), or fails at
+    /// once with [`StoreError::Busy`] naming the holder.
+    pub fn acquire(database: &Path) -> Result<PollerLock, StoreError> {
+        use std::io::{Read, Seek, Write};
+        let mut path = database.as_os_str().to_owned();
+        path.push(".lock");
+        let path = PathBuf::from(path);
+        let lock_err = |source| StoreError::Lock {
+            path: path.clone(),
+            source,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(lock_err)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(lock_err)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut pid = String::new();
+                let _ = file.read_to_string(&mut pid);
+                let pid = Some(pid.trim().to_string()).filter(|p| !p.is_empty());
+                return Err(StoreError::Busy {
+                    path: database.to_path_buf(),
+                    pid,
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(lock_err(e)),
+        }
+        // The pid is for the message above; the lock is what counts.
+        let _ = file.set_len(0);
+        let _ = file.rewind();
+        let _ = write!(file, "{}", std::process::id());
+        Ok(PollerLock { _file: file })
+    }
 }
 
 /// Where an entry stands.
@@ -775,6 +845,21 @@ mod tests {
             title: "t",
             now: 1,
         }
+    }
+
+    #[test]
+    fn one_poller_per_database() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("state/linkpost.db");
+        let lock = PollerLock::acquire(&db).expect("first");
+        let err = PollerLock::acquire(&db).expect_err("second refused");
+        let message = err.to_string();
+        assert!(
+            message.contains(&format!("(pid {})", std::process::id())),
+            "{message}"
+        );
+        drop(lock);
+        PollerLock::acquire(&db).expect("free again");
     }
 
     #[test]

@@ -518,28 +518,7 @@ fn run_on_tmpfs(dir: &TestDir, disk: Disk, publish: bool, args: &[&str]) -> (i32
         Disk::Full(kib) => kib.to_string(),
         Disk::ReadOnly => "ro".to_string(),
     };
-    let out = std::process::Command::new("unshare")
-        .args([
-            "--map-root-user",
-            "--mount",
-            "bash",
-            "-c",
-            script,
-            "linkpost",
-        ])
-        .args(args)
-        .current_dir(root)
-        .env("LINKPOST", env!("CARGO_BIN_EXE_linkpost"))
-        .env("ROOM", room)
-        .output()
-        .expect("run unshare (util-linux)");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_ne!(
-        out.status.code(),
-        Some(99),
-        "cannot mount a tmpfs in a private mount namespace: {stderr}"
-    );
-    (out.status.code().unwrap_or(-1), stderr)
+    common::in_mount_namespace(root, script, args, &[("ROOM", &room)])
 }
 
 #[tokio::test]

@@ -410,3 +410,37 @@ pub fn request_host(request: &Request) -> &str {
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1")
 }
+
+/// Runs `script` with bash in a private mount namespace (`unshare
+/// --map-root-user --mount`), so it may mount a small or read-only tmpfs
+/// without root and nothing it mounts outlives it; `$LINKPOST` is the binary.
+/// Exit code 99 from the script means a mount failed, and panics here.
+pub fn in_mount_namespace(
+    cwd: &Path,
+    script: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, String) {
+    let out = std::process::Command::new("unshare")
+        .args([
+            "--map-root-user",
+            "--mount",
+            "bash",
+            "-c",
+            script,
+            "linkpost",
+        ])
+        .args(args)
+        .current_dir(cwd)
+        .env("LINKPOST", env!("CARGO_BIN_EXE_linkpost"))
+        .envs(env.iter().copied())
+        .output()
+        .expect("run unshare (util-linux)");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_ne!(
+        out.status.code(),
+        Some(99),
+        "cannot mount a tmpfs in a private mount namespace: {stderr}"
+    );
+    (out.status.code().unwrap_or(-1), stderr)
+}
