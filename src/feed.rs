@@ -58,21 +58,32 @@ pub struct ParsedFeed {
 
 /// Parses feed bytes fetched from `base` (used to resolve relative links).
 pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(base.as_str()))
-        .id_generator(|_, _, _| String::new())
-        .build();
-    let feed = match parser.parse(bytes) {
+    // A feed-rs parser keeps per-entry state: reused after a failed attempt
+    // it tripped an assertion (found by fuzz/feed_to_post, kept in
+    // tests/fixtures/fuzz/). So each attempt gets a fresh parser, and any
+    // panic left in feed-rs is this feed's parse error, never the daemon's.
+    let parse = |bytes: &[u8]| -> Result<feed_rs::model::Feed, String> {
+        let attempt = std::panic::AssertUnwindSafe(|| {
+            feed_rs::parser::Builder::new()
+                .base_uri(Some(base.as_str()))
+                .id_generator(|_, _, _| String::new())
+                .build()
+                .parse(bytes)
+        });
+        match std::panic::catch_unwind(attempt) {
+            Ok(result) => result.map_err(|e| e.to_string()),
+            Err(_) => Err("the feed parser failed on this document".to_string()),
+        }
+    };
+    let feed = match parse(bytes) {
         Ok(feed) => feed,
         // feed-rs 3.0.0 still refuses `<rss>` without a version attribute
         // (feed-rs #275), which real feeds serve; read it as RSS 2.0.
         Err(e) => match with_rss_version(bytes) {
-            Some(patched) => parser.parse(patched.as_slice()),
+            Some(patched) => parse(patched.as_slice()),
             None => Err(e),
         }
-        .map_err(|e| ParseError {
-            reason: e.to_string(),
-        })?,
+        .map_err(|reason| ParseError { reason })?,
     };
     let items = feed
         .entries
@@ -178,6 +189,18 @@ mod tests {
 
     fn base() -> Url {
         Url::parse("https://example.com/feed/").expect("valid url")
+    }
+
+    #[test]
+    fn a_document_that_made_feed_rs_panic_is_a_parse_error() {
+        // The first attempt fails mid-entry; the retry with a version added
+        // used to reuse the parser and hit feed-rs's assertion.
+        let bytes = include_bytes!("../tests/fixtures/fuzz/feed-rs-mediarss-assert.xml");
+        let err = parse_feed(bytes, &base()).expect_err("refused, not a panic");
+        assert!(
+            err.to_string().contains("not a feed linkpost can read"),
+            "{err}"
+        );
     }
 
     #[test]
