@@ -139,7 +139,7 @@ fn left_in_folder(dir: &TestDir) -> Vec<String> {
 fn a_read_only_output_folder_fails_clearly_and_the_next_run_writes_everything_once() {
     let dir = feed_dir(20);
     let (code, stderr) = poll_on_tmpfs(&dir, "drafts", "ro");
-    assert_ne!(code, 0, "{stderr}");
+    assert_eq!(code, 2, "the feed's pass failed: {stderr}");
     assert!(stderr.contains("Read-only file system"), "{stderr}");
     assert!(stderr.contains("drafts"), "names the folder: {stderr}");
     assert!(left_in_folder(&dir).is_empty(), "nothing half written");
@@ -152,7 +152,7 @@ fn a_read_only_output_folder_fails_clearly_and_the_next_run_writes_everything_on
 fn a_full_output_folder_fails_clearly_and_the_next_run_writes_everything_once() {
     let dir = feed_dir(40);
     let (code, stderr) = poll_on_tmpfs(&dir, "drafts", "16");
-    assert_ne!(code, 0, "{stderr}");
+    assert_eq!(code, 2, "the feed's pass failed: {stderr}");
     assert!(stderr.contains("No space left on device"), "{stderr}");
     let left = left_in_folder(&dir);
     assert!(!left.is_empty() && left.len() < 40, "some fit: {left:?}");
