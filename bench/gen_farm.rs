@@ -151,21 +151,21 @@ fn main() -> std::io::Result<()> {
                 escape(&title)
             );
             if atom {
-                let _ = write!(
+                let _ = writeln!(
                     entries,
                     "<entry><title>{}</title><link rel=\"alternate\" href=\"{}\"/><id>urn:farm:{f}:{i}</id>\
                      <published>2025-09-{day:02}T{hour:02}:00:00Z</published><updated>2025-09-{day:02}T{hour:02}:30:00Z</updated>\
-                     <summary type=\"html\">{}</summary></entry>\n",
+                     <summary type=\"html\">{}</summary></entry>",
                     escape(&title),
                     escape(&link),
                     escape(&description)
                 );
             } else {
-                let _ = write!(
+                let _ = writeln!(
                     entries,
                     "<item><title>{}</title><link>{}</link><guid isPermaLink=\"false\">{base}/?p={}</guid>\
                      <pubDate>{} Sep 2025 {hour:02}:00:00 +0000</pubDate><dc:creator><![CDATA[Farm author]]></dc:creator>\
-                     <category><![CDATA[Cloud Native]]></category><description><![CDATA[{}]]></description></item>\n",
+                     <category><![CDATA[Cloud Native]]></category><description><![CDATA[{}]]></description></item>",
                     escape(&title),
                     escape(&link),
                     f * 1000 + i,

@@ -97,6 +97,7 @@ pub struct RawConfig {
     tldr_length: Option<Spanned<usize>>,
     summary_length: Option<Spanned<usize>>,
     allow_private_addresses: Option<bool>,
+    durable_writes: Option<bool>,
     #[serde(default)]
     feed: Vec<Spanned<RawFeed>>,
 }
@@ -170,6 +171,9 @@ pub struct Config {
     pub tldr_length: usize,
     /// Length limit of `summary`, in characters.
     pub summary_length: usize,
+    /// Flush posts and the claims before them to disk (in batches) before
+    /// recording them written, so a power loss loses or duplicates nothing.
+    pub durable_writes: bool,
     /// The feeds, in file order.
     pub feeds: Vec<FeedConfig>,
     /// Warnings found while validating, for the caller to log.
@@ -502,6 +506,7 @@ impl Config {
             http,
             tldr_length,
             summary_length,
+            durable_writes: raw.durable_writes.unwrap_or(true),
             feeds,
             warnings,
         })

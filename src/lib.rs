@@ -20,6 +20,7 @@
 //! - [`review`]: `drafts`, `approve` and `reject`.
 //! - [`output`]: file names and atomic, never-clobbering writes.
 //! - [`store`]: SQLite: feeds, entries, claims.
+//! - [`writer`]: claims, writes and syncs posts in batches, on its own thread.
 //! - [`pipeline`]: one poll of one feed, and one pass over all feeds.
 //! - [`schedule`]: when a feed is polled next (backoff, Retry-After, jitter).
 //! - [`scheduler`]: the daemon loop: due feeds, limits, reload, clean stop.
@@ -45,3 +46,4 @@ pub mod scheduler;
 pub mod signals;
 pub mod store;
 pub mod systemd;
+pub mod writer;

@@ -102,11 +102,27 @@ pub fn ensure_dir(dir: &Path) -> Result<(), OutputError> {
     })
 }
 
-/// Writes `content` to `dir/name` atomically, never replacing an existing file.
+/// Writes `content` to `dir/name` atomically, never replacing an existing
+/// file, and syncs it and the folder to disk.
 ///
 /// `name` must be a bare file name (as [`file_name`] makes). Returns the path.
 pub fn write_new(dir: &Path, name: &str, content: &str) -> Result<PathBuf, OutputError> {
-    let tmp_path = write_temp(dir, name, content)?;
+    write_new_with(dir, name, content, true)
+}
+
+/// [`write_new`] without syncing; the caller syncs a whole batch with
+/// [`sync_batch`] before relying on the files.
+pub fn write_new_unsynced(dir: &Path, name: &str, content: &str) -> Result<PathBuf, OutputError> {
+    write_new_with(dir, name, content, false)
+}
+
+fn write_new_with(
+    dir: &Path,
+    name: &str,
+    content: &str,
+    sync: bool,
+) -> Result<PathBuf, OutputError> {
+    let tmp_path = write_temp_with(dir, name, content, sync)?;
     let path = dir.join(name);
     let result = publish(&tmp_path, &path);
     // The temporary name goes either way; the content now lives at `path`.
@@ -117,7 +133,9 @@ pub fn write_new(dir: &Path, name: &str, content: &str) -> Result<PathBuf, Outpu
     };
     match result {
         Ok(()) => {
-            sync_dir(dir).map_err(write_err)?;
+            if sync {
+                sync_dir(dir).map_err(write_err)?;
+            }
             Ok(path)
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(OutputError::Exists { path }),
@@ -129,6 +147,15 @@ pub fn write_new(dir: &Path, name: &str, content: &str) -> Result<PathBuf, Outpu
 /// and flushes it to disk. Returns its path; the caller renames or removes
 /// it. A crash leaves it for [`remove_stale_temp_files`].
 pub fn write_temp(dir: &Path, name: &str, content: &str) -> Result<PathBuf, OutputError> {
+    write_temp_with(dir, name, content, true)
+}
+
+fn write_temp_with(
+    dir: &Path,
+    name: &str,
+    content: &str,
+    sync: bool,
+) -> Result<PathBuf, OutputError> {
     let write_err = |source| OutputError::Write {
         path: dir.join(name),
         source,
@@ -142,7 +169,7 @@ pub fn write_temp(dir: &Path, name: &str, content: &str) -> Result<PathBuf, Outp
     let (tmp_path, mut tmp) = create_temp(dir, name).map_err(write_err)?;
     let written = tmp
         .write_all(content.as_bytes())
-        .and_then(|()| tmp.sync_all());
+        .and_then(|()| if sync { tmp.sync_all() } else { Ok(()) });
     drop(tmp);
     match written {
         Ok(()) => Ok(tmp_path),
@@ -151,6 +178,20 @@ pub fn write_temp(dir: &Path, name: &str, content: &str) -> Result<PathBuf, Outp
             Err(write_err(e))
         }
     }
+}
+
+/// Replaces `dir/name` with `content` atomically (a synced temporary file
+/// renamed over it). Only for a file known to be this program's own, such as
+/// a post whose write a power loss cut short.
+pub fn replace(dir: &Path, name: &str, content: &str) -> Result<PathBuf, OutputError> {
+    let path = dir.join(name);
+    let tmp = write_temp(dir, name, content)?;
+    let renamed = fs::rename(&tmp, &path).and_then(|()| sync_dir(dir));
+    if let Err(source) = renamed {
+        let _ = fs::remove_file(&tmp);
+        return Err(OutputError::Write { path, source });
+    }
+    Ok(path)
 }
 
 /// Gives the finished temporary file its final name without clobbering.
@@ -193,6 +234,31 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     {
         let _ = dir;
         Ok(())
+    }
+}
+
+/// Makes files written by [`write_new_unsynced`] in `dir`, and their names,
+/// durable: one `syncfs` of the file system holding `dir` on Linux (one
+/// flush for the whole batch), otherwise an fsync of each file and the folder.
+pub fn sync_batch(dir: &Path, files: &[PathBuf]) -> Result<(), OutputError> {
+    let sync_err = |source| OutputError::Write {
+        path: dir.to_path_buf(),
+        source,
+    };
+    #[cfg(target_os = "linux")]
+    {
+        let _ = files;
+        let folder = File::open(dir).map_err(sync_err)?;
+        rustix::fs::syncfs(&folder).map_err(|e| sync_err(e.into()))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        for file in files {
+            File::open(file)
+                .and_then(|f| f.sync_all())
+                .map_err(sync_err)?;
+        }
+        sync_dir(dir).map_err(sync_err)
     }
 }
 

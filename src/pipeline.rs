@@ -11,7 +11,6 @@
 //! A feed that fails is logged and recorded; it never stops the others.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,9 +27,10 @@ use crate::extract::{self, SummarySource};
 use crate::feed::{self, FeedItem, ParseError};
 use crate::fetch::{self, FetchError, FetchOutcome, Fetcher, Reach};
 use crate::output::{self, OutputError};
-use crate::render::{self, Post};
+use crate::render::Post;
 use crate::schedule;
 use crate::store::{EntryState, FeedState, NewEntry, PollRecord, Store, StoreError};
+use crate::writer::{self, PostToWrite, WriteError, Writer};
 
 /// Why one feed's poll failed.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +47,9 @@ pub enum FeedError {
     /// Writing a post failed.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// The writer could not write a post.
+    #[error(transparent)]
+    Write(#[from] WriteError),
     /// A worker task died (a bug); the feed is retried next time.
     #[error("internal error: {0}")]
     Task(String),
@@ -69,8 +72,8 @@ pub enum PassError {
 impl From<FeedError> for PassError {
     fn from(err: FeedError) -> PassError {
         match err {
-            FeedError::Store(e) => PassError::Store(e),
-            FeedError::Output(e) => PassError::Output(e),
+            FeedError::Store(e) | FeedError::Write(WriteError::Store(e)) => PassError::Store(e),
+            FeedError::Output(e) | FeedError::Write(WriteError::Output(e)) => PassError::Output(e),
             other => PassError::Task(other.to_string()),
         }
     }
@@ -149,13 +152,26 @@ pub struct Pipeline {
     pub store: Arc<Mutex<Store>>,
     /// Per-host request cap.
     pub hosts: HostLimiter,
+    /// Claims, writes and syncs posts in batches.
+    writer: Writer,
     /// Set on shutdown: polls stop before their next entry.
     stopping: Arc<AtomicBool>,
 }
 
+/// Why a pipeline could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    /// The writer thread could not be started.
+    #[error("cannot start the writer thread: {0}")]
+    Thread(#[from] std::io::Error),
+}
+
 impl Pipeline {
     /// Builds the pipeline for `config` over an open store.
-    pub fn new(config: Arc<Config>, store: Store) -> Result<Pipeline, reqwest::Error> {
+    pub fn new(config: Arc<Config>, store: Store) -> Result<Pipeline, SetupError> {
         Pipeline::with_shared_store(
             config,
             Arc::new(Mutex::new(store)),
@@ -169,10 +185,16 @@ impl Pipeline {
         config: Arc<Config>,
         store: Arc<Mutex<Store>>,
         stopping: Arc<AtomicBool>,
-    ) -> Result<Pipeline, reqwest::Error> {
+    ) -> Result<Pipeline, SetupError> {
+        let writer = Writer::start(
+            Arc::clone(&store),
+            config.output_dir.clone(),
+            config.durable_writes,
+        )?;
         Ok(Pipeline {
             fetcher: Fetcher::new(&config)?,
             hosts: HostLimiter::new(config.per_host_limit),
+            writer,
             store,
             config,
             stopping,
@@ -271,7 +293,8 @@ pub async fn recover(pipeline: &Pipeline) -> Result<usize, PassError> {
         let pending = store.pending()?;
         let mut done = 0;
         for post in pending {
-            let path = finish_write(&mut store, &dir, post.id, &post.file, &post.content, Utc::now().timestamp())?;
+            let path = writer::finish_write(&mut store, &dir, post.id, &post.file, &post.content, Utc::now().timestamp())
+                .map_err(|e| PassError::from(FeedError::Write(e)))?;
             info!(path = %path.display(), "finished a post interrupted by a crash");
             done += 1;
         }
@@ -279,62 +302,6 @@ pub async fn recover(pipeline: &Pipeline) -> Result<usize, PassError> {
     })
     .await
     .map_err(|e| PassError::Task(e.to_string()))?
-}
-
-/// Writes a claimed post's file and marks it written.
-///
-/// If the reserved name holds a file already, it is ours when its content is
-/// the post (a crash came after the write); otherwise a person put it there,
-/// and the post moves to the next free name.
-fn finish_write(
-    store: &mut Store,
-    dir: &Path,
-    id: i64,
-    file: &str,
-    content: &str,
-    now: i64,
-) -> Result<PathBuf, FeedError> {
-    let base = file;
-    let mut file = file.to_string();
-    // Each retry follows a person creating the chosen name in between:
-    // bounded, so a folder that refuses every name cannot loop forever.
-    for _ in 0..MAX_NAME_RETRIES {
-        match output::write_new(dir, &file, content) {
-            Ok(path) => {
-                store.mark_written(id, now)?;
-                return Ok(path);
-            }
-            Err(OutputError::Exists { path }) => {
-                if std::fs::read_to_string(&path).is_ok_and(|existing| existing == content) {
-                    store.mark_written(id, now)?;
-                    return Ok(path);
-                }
-                // Our own reservation counts as taken, so this is the next name.
-                file = free_name(store, dir, base)?;
-                store.set_file(id, &file)?;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(OutputError::Exists {
-        path: dir.join(file),
-    }
-    .into())
-}
-
-/// Attempts at a free file name before a write gives up until the next run.
-const MAX_NAME_RETRIES: usize = 100;
-
-/// The first of `base`, `base-2`, `base-3`… that no entry reserves and no
-/// file occupies.
-fn free_name(store: &Store, dir: &Path, base: &str) -> Result<String, StoreError> {
-    let mut name = base.to_string();
-    let mut attempt = 2;
-    while store.is_file_reserved(&name)? || dir.join(&name).exists() {
-        name = output::alternative_name(base, attempt);
-        attempt += 1;
-    }
-    Ok(name)
 }
 
 /// An entry that passed dedupe and will get a post.
@@ -554,17 +521,48 @@ async fn poll_feed_inner(
 
     let feed = Arc::new(feed.clone());
     let selectors = Arc::new(FeedSelectors::of(&feed).await);
-    for candidate in candidates {
+    // Build each post (fetching its page when configured) and queue it for
+    // the writer; then collect the answers, so the writer can batch them.
+    let mut answers = Vec::with_capacity(candidates.len());
+    let mut pending = candidates.into_iter();
+    // A page fetch can take seconds: then build one post at a time, so a
+    // shutdown waits for one page, not a chunk of them.
+    let chunk_size = if wants_article_page(&feed) {
+        1
+    } else {
+        BUILD_CHUNK
+    };
+    loop {
         if pipeline.is_stopping() {
-            info!("shutting down; the remaining new entries wait for the next poll");
-            report.interrupted = true;
+            if pending.len() > 0 {
+                info!("shutting down; the remaining new entries wait for the next poll");
+                report.interrupted = true;
+            }
             break;
         }
-        if write_candidate(pipeline, &feed, &selectors, candidate, now).await? {
-            report.written += 1;
-        } else {
-            report.seen += 1;
+        let chunk: Vec<Candidate> = pending.by_ref().take(chunk_size).collect();
+        if chunk.is_empty() {
+            break;
         }
+        for post in build_posts(pipeline, &feed, &selectors, chunk, now).await? {
+            answers.push(pipeline.writer.submit(post).await?);
+        }
+    }
+    let mut first_error = None;
+    for answer in answers {
+        match answer.await {
+            Ok(Ok(true)) => report.written += 1,
+            Ok(Ok(false)) => report.seen += 1,
+            Ok(Err(e)) => {
+                first_error.get_or_insert(FeedError::Write(e));
+            }
+            Err(_) => {
+                first_error.get_or_insert(FeedError::Write(WriteError::Stopped));
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
     }
     let hint = fetched.max_age.max(parsed.ttl);
     Ok((report, Some(fetched.validators), hint))
@@ -814,77 +812,61 @@ fn build_post(
     BuiltPost { post, source, urls }
 }
 
-/// Builds, claims and writes one post. Returns false when the entry turned
-/// out to be seen already (under its canonical URL).
-async fn write_candidate(
+/// Candidates built per blocking task (and between shutdown checks) when no
+/// article page is fetched.
+const BUILD_CHUNK: usize = 32;
+
+/// Fetches each candidate's article page (when the feed wants it) and builds
+/// the posts, HTML parsing and rendering in one blocking task per chunk.
+async fn build_posts(
     pipeline: &Pipeline,
     feed: &Arc<FeedConfig>,
     selectors: &Arc<FeedSelectors>,
-    candidate: Candidate,
+    candidates: Vec<Candidate>,
     now: DateTime<Utc>,
-) -> Result<bool, FeedError> {
-    let page = fetch_article(
-        &pipeline.fetcher,
-        &pipeline.hosts,
-        feed,
-        selectors,
-        &candidate.link,
-    )
-    .await;
+) -> Result<Vec<PostToWrite>, FeedError> {
+    let mut pages = Vec::with_capacity(candidates.len());
+    for candidate in &candidates {
+        pages.push(
+            fetch_article(
+                &pipeline.fetcher,
+                &pipeline.hosts,
+                feed,
+                selectors,
+                &candidate.link,
+            )
+            .await,
+        );
+    }
     let config = Arc::clone(&pipeline.config);
-    let dir = config.output_dir.clone();
-    // Parsing the page and rendering need no store: do it before taking the
-    // store's lock, so other feeds' writes do not wait on HTML parsing.
-    let built = {
-        let (feed, selectors) = (Arc::clone(feed), Arc::clone(selectors));
-        let item = candidate.item;
-        let link = candidate.link;
-        tokio::task::spawn_blocking(move || {
-            let built = build_post(&feed, &selectors, &item, &link, page.as_ref(), &config, now);
-            (built, item.guid)
-        })
-        .await
-        .map_err(|e| FeedError::Task(e.to_string()))?
-    };
-    let feed = Arc::clone(feed);
-    pipeline
-        .with_store(move |store| {
-            let (built, guid) = built;
-            let guid = guid.as_deref();
-            if let Some(id) = store.find_seen(&feed.name, guid, &built.urls)? {
-                store.add_aliases(id, &feed.name, guid, &built.urls)?;
-                debug!(item_url = %built.urls[0], "canonical URL already seen");
-                return Ok(false);
-            }
-            let content = render::render_post(&built.post);
-            let base = output::file_name(&built.post.date, &output::slugify(&built.post.title));
-            let file = free_name(store, &dir, &base)?;
-            let entry = NewEntry {
-                feed: &feed.name,
-                guid,
-                urls: &built.urls,
-                title: &built.post.title,
-                now: now.timestamp(),
-            };
-            let final_state = if feed.draft {
-                EntryState::Draft
-            } else {
-                EntryState::Approved
-            };
-            let Some(id) = store.claim(&entry, &file, &content, final_state)? else {
-                return Ok(false);
-            };
-            // On failure the claim stays pending and the next run retries it.
-            let path = finish_write(store, &dir, id, &file, &content, Utc::now().timestamp())?;
-            info!(
-                path = %path.display(),
-                item_url = %built.urls[0],
-                summary_source = built.source.map_or("none", SummarySource::as_str),
-                "post written"
-            );
-            Ok::<bool, FeedError>(true)
-        })
-        .await
+    let (feed, selectors) = (Arc::clone(feed), Arc::clone(selectors));
+    tokio::task::spawn_blocking(move || {
+        candidates
+            .into_iter()
+            .zip(pages)
+            .map(|(candidate, page)| {
+                let built = build_post(
+                    &feed,
+                    &selectors,
+                    &candidate.item,
+                    &candidate.link,
+                    page.as_ref(),
+                    &config,
+                    now,
+                );
+                PostToWrite {
+                    feed: feed.name.clone(),
+                    guid: candidate.item.guid,
+                    urls: built.urls,
+                    post: built.post,
+                    source: built.source,
+                    now: now.timestamp(),
+                }
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| FeedError::Task(e.to_string()))
 }
 
 /// A post as `preview` shows it.

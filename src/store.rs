@@ -409,8 +409,11 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;
-        // FULL: a committed claim or state change survives power loss.
-        conn.pragma_update(None, "synchronous", "FULL")
+        // NORMAL: in WAL mode a commit is atomic and consistent, and is made
+        // durable by the next sync. Commits that must survive power loss
+        // before a file operation follows (claims, review changes) sync
+        // themselves; see `durable`.
+        conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open_err)?;
@@ -482,9 +485,7 @@ impl Store {
     /// done and, on a fetched body, replaces the validators. A failure keeps
     /// the validators and counts one more consecutive error.
     pub fn record_poll(&mut self, name: &str, poll: &PollRecord<'_>) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         tx.execute(
             "INSERT INTO feeds (name, url) VALUES (?1, ?2)
              ON CONFLICT (name) DO UPDATE SET url = excluded.url",
@@ -572,9 +573,7 @@ impl Store {
         guid: Option<&str>,
         urls: &[String],
     ) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         insert_aliases(&tx, entry_id, feed, guid, urls)?;
         tx.commit()?;
         Ok(())
@@ -615,9 +614,7 @@ impl Store {
         file: Option<&str>,
         pending: Option<(&str, EntryState)>,
     ) -> Result<Option<i64>, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let url = entry.urls.first().map(String::as_str).unwrap_or_default();
         tx.execute(
             "INSERT INTO entries (feed, url, guid, title, state, file, pending_content, final_state, first_seen)
@@ -644,6 +641,66 @@ impl Store {
         }
         tx.commit()?;
         Ok(Some(id))
+    }
+
+    /// A write transaction: a top-level `BEGIN IMMEDIATE`, or a savepoint
+    /// inside a [`Store::batch`].
+    fn write_tx(&mut self) -> Result<WriteTx<'_>, StoreError> {
+        Ok(if self.conn.is_autocommit() {
+            WriteTx::Top(
+                self.conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?,
+            )
+        } else {
+            WriteTx::Nested(self.conn.savepoint()?)
+        })
+    }
+
+    /// Runs `f` inside one write transaction, so many claims (or marks) cost
+    /// one commit. Each store call inside gets its own savepoint, so one
+    /// refused claim does not undo the others. With `durable`, the commit is
+    /// synced to disk before this returns (claims must be, before their
+    /// files are written). Fails without committing when the commit fails.
+    pub fn batch<T>(
+        &mut self,
+        durable: bool,
+        f: impl FnOnce(&mut Store) -> T,
+    ) -> Result<T, StoreError> {
+        if durable {
+            self.conn.pragma_update(None, "synchronous", "FULL")?;
+        }
+        let result = self.batch_inner(f);
+        if durable {
+            self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        result
+    }
+
+    fn batch_inner<T>(&mut self, f: impl FnOnce(&mut Store) -> T) -> Result<T, StoreError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let value = f(self);
+        if let Err(e) = self.conn.execute_batch("COMMIT") {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(e.into());
+        }
+        Ok(value)
+    }
+
+    /// Marks pending entries as written, in one transaction.
+    pub fn mark_written_many(&mut self, ids: &[i64], now: i64) -> Result<(), StoreError> {
+        let tx = self.write_tx()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE entries SET state = coalesce(final_state, 'draft'), final_state = NULL,
+                        pending_content = NULL, written_at = ?2
+                 WHERE id = ?1 AND state = 'pending'",
+            )?;
+            for id in ids {
+                stmt.execute(params![id, now])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Whether a file name is reserved by any entry.
@@ -759,6 +816,9 @@ impl Store {
         published_file: Option<&str>,
         now: i64,
     ) -> Result<StateChange<'_>, StoreError> {
+        // The review has changed a file by the time this commits: the commit
+        // is synced so that after a power loss the store agrees with the file.
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -782,6 +842,32 @@ impl Store {
             |row| row.get(0),
         )?;
         Ok(count.unsigned_abs())
+    }
+}
+
+/// A write transaction at the top level or nested in a batch.
+enum WriteTx<'c> {
+    Top(rusqlite::Transaction<'c>),
+    Nested(rusqlite::Savepoint<'c>),
+}
+
+impl WriteTx<'_> {
+    fn commit(self) -> Result<(), rusqlite::Error> {
+        match self {
+            WriteTx::Top(tx) => tx.commit(),
+            WriteTx::Nested(sp) => sp.commit(),
+        }
+    }
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            WriteTx::Top(tx) => tx,
+            WriteTx::Nested(sp) => sp,
+        }
     }
 }
 
@@ -811,7 +897,7 @@ fn post_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<PostRecord> {
 /// Records `urls` and `guid` under `entry_id` where no entry holds them yet;
 /// returns how many were new.
 fn insert_aliases(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     entry_id: i64,
     feed: &str,
     guid: Option<&str>,

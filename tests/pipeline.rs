@@ -276,6 +276,22 @@ async fn a_crash_between_claim_and_write_loses_nothing_and_duplicates_nothing() 
     assert_eq!(report.recovered, 1);
     assert_eq!(dir.posts().len(), 3, "no second file");
 
+    // Power loss after the link, before the data reached the disk: the file
+    // is empty or cut short. It is this entry's, so it is completed in place.
+    for keep in [0, 10] {
+        simulate_crash_before_mark(&dir, ISTIO_FILE, false);
+        let path = dir.output_dir().join(ISTIO_FILE);
+        std::fs::write(&path, &original.as_bytes()[..keep]).expect("tear the file");
+        let report = poll_with_library(&dir).await;
+        assert_eq!(report.recovered, 1);
+        assert_eq!(dir.posts().len(), 3, "no second file for a torn one");
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            original,
+            "completed in place"
+        );
+    }
+
     // And nothing is pending any more.
     assert_eq!(poll_with_library(&dir).await.posts_written, 0);
     assert_eq!(dir.posts().len(), 3);
