@@ -75,6 +75,8 @@ http {
     }
 }
 NGINX
+# A server left by an interrupted run is stopped first.
+"$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -s stop 2>/dev/null && sleep 1 || true
 "$NGINX" -p "$WORK" -c "$WORK/nginx.conf"
 trap '"$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -s stop 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -fs -o /dev/null "$BASE/feeds/0.xml" && break; sleep 0.1; done
@@ -124,7 +126,13 @@ measure floor-feeds curl -s --parallel --parallel-max "$CONCURRENCY" -K "$WORK/f
 measure floor-304 curl -s --parallel --parallel-max "$CONCURRENCY" -H "If-Modified-Since: $IMS" -K "$WORK/feeds.curl"
 
 echo "== linkpost cold and warm: $N feeds x $E entries"
-BEFORE="rm -rf '$WORK/state' '$WORK/drafts'" measure cold "$LINKPOST" --log-level warn poll --config "$WORK/cold.toml"
+# Earlier runs' output is moved aside, not deleted: creating files right
+# after deleting tens of thousands costs ext4 a scan for recently freed
+# inodes, which a real first run does not pay. It is deleted at the end.
+fresh() { local d; d="$(mktemp -d "$WORK/trash/run.XXXXXX")"; mv "$WORK/state" "$WORK/drafts" "$d"/ 2>/dev/null || true; }
+mkdir -p "$WORK/trash"
+trap '"$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$WORK/trash"' EXIT
+BEFORE="fresh" measure cold "$LINKPOST" --log-level warn poll --config "$WORK/cold.toml"
 posts="$(find "$WORK/drafts" -name '*.md' | wc -l)"
 [ "$posts" = $((N * E)) ] || { echo "cold wrote $posts posts, expected $((N * E))"; exit 1; }
 measure warm "$LINKPOST" --log-level warn poll --config "$WORK/cold.toml"
@@ -132,7 +140,7 @@ measure warm "$LINKPOST" --log-level warn poll --config "$WORK/cold.toml"
 
 echo "== article: $ARTICLE_N feeds x $E pages"
 measure floor-article curl -s --parallel --parallel-max "$CONCURRENCY" -K "$WORK/article.curl"
-BEFORE="rm -rf '$WORK/state' '$WORK/drafts'" measure article "$LINKPOST" --log-level warn poll --config "$WORK/article.toml"
+BEFORE="fresh" measure article "$LINKPOST" --log-level warn poll --config "$WORK/article.toml"
 article_posts="$(find "$WORK/drafts" -name '*.md' | wc -l)"
 [ "$article_posts" = $((ARTICLE_N * E)) ] || { echo "article wrote $article_posts posts"; exit 1; }
 

@@ -122,6 +122,27 @@ fn write_new_with(
     content: &str,
     sync: bool,
 ) -> Result<PathBuf, OutputError> {
+    #[cfg(target_os = "linux")]
+    if is_plain_name(name) {
+        let path = dir.join(name);
+        match write_anonymous(dir, &path, content, sync) {
+            Ok(()) => {
+                if sync {
+                    sync_dir(dir).map_err(|source| OutputError::Write {
+                        path: path.clone(),
+                        source,
+                    })?;
+                }
+                return Ok(path);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                return Err(OutputError::Exists { path });
+            }
+            // No O_TMPFILE on this file system, or no /proc: a named
+            // temporary file does the same job.
+            Err(_) => {}
+        }
+    }
     let tmp_path = write_temp_with(dir, name, content, sync)?;
     let path = dir.join(name);
     let result = publish(&tmp_path, &path);
@@ -150,6 +171,35 @@ pub fn write_temp(dir: &Path, name: &str, content: &str) -> Result<PathBuf, Outp
     write_temp_with(dir, name, content, true)
 }
 
+/// Whether `name` is a bare, visible file name: no folder, no parent, no
+/// hidden file.
+fn is_plain_name(name: &str) -> bool {
+    Path::new(name).file_name() == Some(name.as_ref()) && !name.starts_with('.')
+}
+
+/// Writes `content` to an unnamed file in `dir` (`O_TMPFILE`) and gives it
+/// its name with one `linkat`, which fails rather than replace a file: no
+/// temporary name to create, remove or leave behind after a crash.
+#[cfg(target_os = "linux")]
+fn write_anonymous(dir: &Path, path: &Path, content: &str, sync: bool) -> io::Result<()> {
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags};
+    use std::os::fd::AsRawFd;
+    let fd = rustix::fs::openat(
+        CWD,
+        dir,
+        OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o666),
+    )?;
+    let mut file = File::from(fd);
+    file.write_all(content.as_bytes())?;
+    if sync {
+        file.sync_all()?;
+    }
+    let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+    rustix::fs::linkat(CWD, proc_path.as_str(), CWD, path, AtFlags::SYMLINK_FOLLOW)?;
+    Ok(())
+}
+
 fn write_temp_with(
     dir: &Path,
     name: &str,
@@ -160,7 +210,7 @@ fn write_temp_with(
         path: dir.join(name),
         source,
     };
-    if Path::new(name).file_name() != Some(name.as_ref()) || name.starts_with('.') {
+    if !is_plain_name(name) {
         return Err(write_err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "not a plain file name",

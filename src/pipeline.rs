@@ -27,7 +27,7 @@ use crate::extract::{self, SummarySource};
 use crate::feed::{self, FeedItem, ParseError};
 use crate::fetch::{self, FetchError, FetchOutcome, Fetcher, Reach};
 use crate::output::{self, OutputError};
-use crate::render::Post;
+use crate::render::{self, Post};
 use crate::schedule;
 use crate::store::{EntryState, FeedState, NewEntry, PollRecord, Store, StoreError};
 use crate::writer::{self, PostToWrite, WriteError, Writer};
@@ -154,6 +154,10 @@ pub struct Pipeline {
     pub hosts: HostLimiter,
     /// Claims, writes and syncs posts in batches.
     writer: Writer,
+    /// Feeds being fetched, parsed and built at once (`concurrency`). A poll
+    /// gives its slot back while it waits for the writer, so the next feed
+    /// is fetched while posts are written.
+    working: Arc<Semaphore>,
     /// Set on shutdown: polls stop before their next entry.
     stopping: Arc<AtomicBool>,
 }
@@ -189,12 +193,14 @@ impl Pipeline {
         let writer = Writer::start(
             Arc::clone(&store),
             config.output_dir.clone(),
+            config.database.clone(),
             config.durable_writes,
         )?;
         Ok(Pipeline {
             fetcher: Fetcher::new(&config)?,
             hosts: HostLimiter::new(config.per_host_limit),
             writer,
+            working: Arc::new(Semaphore::new(config.concurrency)),
             store,
             config,
             stopping,
@@ -230,6 +236,9 @@ impl Pipeline {
     }
 }
 
+/// Polls in progress per `concurrency` slot: the others wait for the writer.
+pub const POLLS_PER_WORKING_SLOT: usize = 4;
+
 /// One pass: finish interrupted writes, then poll every feed once.
 pub async fn poll_all(pipeline: Arc<Pipeline>) -> Result<PassReport, PassError> {
     let recovered = recover(&pipeline).await?;
@@ -238,7 +247,9 @@ pub async fn poll_all(pipeline: Arc<Pipeline>) -> Result<PassReport, PassError> 
         posts_written: recovered,
         ..PassReport::default()
     };
-    let limit = Arc::new(Semaphore::new(pipeline.config.concurrency));
+    let limit = Arc::new(Semaphore::new(
+        pipeline.config.concurrency * POLLS_PER_WORKING_SLOT,
+    ));
     let mut tasks = JoinSet::new();
     let disabled: HashSet<String> = pipeline
         .with_store(|s| s.schedule_states())
@@ -279,6 +290,7 @@ pub async fn poll_all(pipeline: Arc<Pipeline>) -> Result<PassReport, PassError> 
 /// Clears stale temporary files and finishes posts a crash interrupted.
 pub async fn recover(pipeline: &Pipeline) -> Result<usize, PassError> {
     let dir = pipeline.config.output_dir.clone();
+    let database = pipeline.config.database.clone();
     let store = Arc::clone(&pipeline.store);
     tokio::task::spawn_blocking(move || -> Result<usize, PassError> {
         output::ensure_dir(&dir)?;
@@ -291,12 +303,36 @@ pub async fn recover(pipeline: &Pipeline) -> Result<usize, PassError> {
         }
         let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
         let pending = store.pending()?;
+        let (journaled, journals) = writer::read_journals(&database);
         let mut done = 0;
         for post in pending {
-            let path = writer::finish_write(&mut store, &dir, post.id, &post.file, &post.content, Utc::now().timestamp())
-                .map_err(|e| PassError::from(FeedError::Write(e)))?;
-            info!(path = %path.display(), "finished a post interrupted by a crash");
+            let now = Utc::now().timestamp();
+            let content = post.content.or_else(|| journaled.get(&post.url).cloned());
+            match content {
+                Some(content) => {
+                    let path = writer::finish_write(&mut store, &dir, post.id, &post.file, &content, now)
+                        .map_err(|e| PassError::from(FeedError::Write(e)))?;
+                    info!(path = %path.display(), "finished a post interrupted by a crash");
+                }
+                None if writer::holds_complete_post(&dir, &post.file, &post.url) => {
+                    store.mark_written(post.id, now)?;
+                    info!(file = %post.file, "a post interrupted by a crash was complete");
+                }
+                None => {
+                    // Its text is gone (only a power loss between removing
+                    // a journal and a lost mark could do it): the entry is
+                    // new again, and its feed's next poll writes it.
+                    store.release(post.id)?;
+                    warn!(item_url = %post.url, "a post interrupted by a crash is written again on its feed's next poll");
+                    continue;
+                }
+            }
             done += 1;
+        }
+        for journal in journals {
+            if let Err(e) = std::fs::remove_file(&journal) {
+                warn!(path = %journal.display(), "cannot remove a writer journal: {e}");
+            }
         }
         Ok(done)
     })
@@ -472,6 +508,7 @@ async fn poll_feed_inner(
     state: Option<FeedState>,
     now: DateTime<Utc>,
 ) -> Result<PollResult, FeedError> {
+    let working = Arc::clone(&pipeline.working).acquire_owned().await.ok();
     let first_poll = !state.as_ref().is_some_and(|s| s.first_poll_done);
     // Validators only count when they belong to this URL.
     let validators = state
@@ -548,6 +585,7 @@ async fn poll_feed_inner(
             answers.push(pipeline.writer.submit(post).await?);
         }
     }
+    drop(working);
     let mut first_error = None;
     for answer in answers {
         match answer.await {
@@ -858,7 +896,13 @@ async fn build_posts(
                     feed: feed.name.clone(),
                     guid: candidate.item.guid,
                     urls: built.urls,
-                    post: built.post,
+                    content: render::render_post(&built.post),
+                    file_name: output::file_name(
+                        &built.post.date,
+                        &output::slugify(&built.post.title),
+                    ),
+                    title: built.post.title,
+                    draft: built.post.draft,
                     source: built.source,
                     now: now.timestamp(),
                 }

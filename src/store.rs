@@ -288,8 +288,11 @@ pub struct PendingPost {
     pub id: i64,
     /// File name reserved for it inside the output folder.
     pub file: String,
-    /// The rendered post.
-    pub content: String,
+    /// The entry's normalized URL (its `external_url`).
+    pub url: String,
+    /// The rendered post, when the claim holds it; claims made by the
+    /// writer keep theirs in a journal file beside the database instead.
+    pub content: Option<String>,
     /// State to set once the file exists.
     pub final_state: EntryState,
 }
@@ -603,8 +606,40 @@ impl Store {
             entry,
             EntryState::Pending,
             Some(file),
-            Some((content, final_state)),
+            Some((Some(content), final_state)),
         )
+    }
+
+    /// Like [`Store::claim`], for a post whose rendered text the caller has
+    /// made durable elsewhere (the writer's journal).
+    pub fn claim_journaled(
+        &mut self,
+        entry: &NewEntry<'_>,
+        file: &str,
+        final_state: EntryState,
+    ) -> Result<Option<i64>, StoreError> {
+        self.insert_entry(
+            entry,
+            EntryState::Pending,
+            Some(file),
+            Some((None, final_state)),
+        )
+    }
+
+    /// Forgets a pending claim whose post cannot be finished, so the entry
+    /// is new again and the next poll of its feed writes it.
+    pub fn release(&mut self, id: i64) -> Result<(), StoreError> {
+        let tx = self.write_tx()?;
+        let pending = tx.execute(
+            "DELETE FROM entries WHERE id = ?1 AND state = 'pending'",
+            [id],
+        )?;
+        if pending == 1 {
+            tx.execute("DELETE FROM entry_urls WHERE entry_id = ?1", [id])?;
+            tx.execute("DELETE FROM entry_guids WHERE entry_id = ?1", [id])?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     fn insert_entry(
@@ -612,13 +647,15 @@ impl Store {
         entry: &NewEntry<'_>,
         state: EntryState,
         file: Option<&str>,
-        pending: Option<(&str, EntryState)>,
+        pending: Option<(Option<&str>, EntryState)>,
     ) -> Result<Option<i64>, StoreError> {
         let tx = self.write_tx()?;
         let url = entry.urls.first().map(String::as_str).unwrap_or_default();
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO entries (feed, url, guid, title, state, file, pending_content, final_state, first_seen)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(
             params![
                 entry.feed,
                 url,
@@ -626,7 +663,7 @@ impl Store {
                 entry.title,
                 state.as_str(),
                 file,
-                pending.map(|(content, _)| content),
+                pending.and_then(|(content, _)| content),
                 pending.map(|(_, final_state)| final_state.as_str()),
                 entry.now
             ],
@@ -735,7 +772,7 @@ impl Store {
     /// Entries claimed but not yet marked written, oldest first.
     pub fn pending(&self) -> Result<Vec<PendingPost>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, file, pending_content, final_state FROM entries
+            "SELECT id, file, pending_content, final_state, url FROM entries
              WHERE state = 'pending' ORDER BY id",
         )?;
         let rows = stmt.query_map([], |row| {
@@ -743,6 +780,7 @@ impl Store {
             Ok(PendingPost {
                 id: row.get(0)?,
                 file: row.get(1)?,
+                url: row.get(4)?,
                 content: row.get(2)?,
                 final_state: final_state
                     .as_deref()
@@ -905,14 +943,18 @@ fn insert_aliases(
 ) -> Result<usize, StoreError> {
     let mut inserted = 0;
     for url in urls {
-        inserted += tx.execute(
-            "INSERT INTO entry_urls (url, entry_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            params![url, entry_id],
-        )?;
+        inserted += tx
+            .prepare_cached(
+                "INSERT INTO entry_urls (url, entry_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![url, entry_id])?;
     }
     if let Some(guid) = guid {
-        inserted += tx.execute(
-            "INSERT INTO entry_guids (feed, guid, entry_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+        inserted += tx
+            .prepare_cached(
+                "INSERT INTO entry_guids (feed, guid, entry_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            )?
+            .execute(
             params![feed, guid, entry_id],
         )?;
     }
@@ -1041,7 +1083,7 @@ mod tests {
         drop(conn);
         let mut store = Store::open(&path).expect("migrate");
         let pending = store.pending().expect("pending");
-        assert_eq!(pending[0].content, "---\ntitle: a\n");
+        assert_eq!(pending[0].content.as_deref(), Some("---\ntitle: a\n"));
         assert_eq!(pending[0].final_state, EntryState::Approved);
         store.mark_written(pending[0].id, 2).expect("mark");
         assert_eq!(store.count_posts("F").expect("count").approved, 1);
@@ -1111,7 +1153,7 @@ mod tests {
             .expect("claimed");
         let pending = store.pending().expect("pending");
         assert_eq!(pending.len(), 1);
-        assert_eq!(pending[0].content, "line1\nline2");
+        assert_eq!(pending[0].content.as_deref(), Some("line1\nline2"));
         assert_eq!(pending[0].final_state, EntryState::Approved);
         store.mark_written(id, 2).expect("mark");
         assert!(store.pending().expect("pending").is_empty());

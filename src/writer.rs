@@ -1,22 +1,27 @@
-//! The writer: one thread that claims, writes and syncs posts in batches.
+//! The writer: two threads that claim, write and sync posts in batches.
 //!
 //! Feed polls build posts concurrently and hand them to the writer, which
-//! takes whatever has queued up (at most [`MAX_BATCH`]) and, for the batch:
+//! takes whatever has queued up (at most [`MAX_BATCH`]) and, for the batch
+//! (steps 2 to 4 on a second thread, while the next batch is claimed):
 //!
-//! 1. claims every post in one store transaction, synced to disk (a claim
-//!    must be durable before its file can be);
+//! 1. writes the batch's rendered posts to a journal file beside the
+//!    database and syncs it, then claims every post in one store
+//!    transaction, synced too (a claim, and the text it will be written
+//!    with, must be durable before its file can be);
 //! 2. writes each file to a temporary name and links it to its final name
 //!    (never over an existing file), without syncing each one;
 //! 3. syncs the batch: one `syncfs` on Linux;
-//! 4. marks the batch written in one transaction.
+//! 4. marks the batch written in one transaction, and removes the journal.
 //!
 //! A crash or power loss at any point leaves each post pending with its
-//! rendered text, or written; [`finish_write`] completes pending posts on the
-//! next run (a file cut short by a power loss, still a prefix of the post,
+//! rendered text in a journal, or written; [`finish_write`] completes pending
+//! posts on the next run (a file cut short by a power loss, still a prefix of the post,
 //! is replaced). With `durable_writes = false` step 3 is skipped and the
 //! claims are not synced: faster, but a power loss may then lose or repeat
 //! the last posts.
 
+use std::collections::HashMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -25,7 +30,6 @@ use tracing::{debug, info};
 
 use crate::extract::SummarySource;
 use crate::output::{self, OutputError};
-use crate::render::{self, Post};
 use crate::store::{EntryState, NewEntry, Store, StoreError};
 
 /// Most posts handled in one batch.
@@ -60,8 +64,15 @@ pub struct PostToWrite {
     pub guid: Option<String>,
     /// Normalized URLs; the first is the post's `external_url`.
     pub urls: Vec<String>,
-    /// The post.
-    pub post: Post,
+    /// The post's title, for the store.
+    pub title: String,
+    /// Whether it is written as a draft.
+    pub draft: bool,
+    /// The rendered file.
+    pub content: String,
+    /// The file name it would like (`YYYY-MM-DD-slug.md`); the next free
+    /// one is taken when it is in use.
+    pub file_name: String,
     /// Which extraction step gave the summary, for the log.
     pub source: Option<SummarySource>,
     /// Unix time of the poll.
@@ -81,12 +92,29 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread for posts in `dir`.
-    pub fn start(store: Arc<Mutex<Store>>, dir: PathBuf, durable: bool) -> std::io::Result<Writer> {
+    /// Starts the writer's two threads for posts in `dir`: one claims
+    /// batches, the other writes, syncs and marks them, so the next batch is
+    /// claimed while the last one is written.
+    pub fn start(
+        store: Arc<Mutex<Store>>,
+        dir: PathBuf,
+        database: PathBuf,
+        durable: bool,
+    ) -> std::io::Result<Writer> {
         let (jobs, queue) = mpsc::channel(MAX_BATCH * 2);
+        // One claimed batch waits while another is written: bounded memory.
+        let (claimed_tx, claimed_rx) = std::sync::mpsc::sync_channel::<ClaimedBatch>(1);
+        let files_store = Arc::clone(&store);
+        std::thread::Builder::new()
+            .name("linkpost-files".into())
+            .spawn(move || {
+                for batch in claimed_rx {
+                    write_claimed(&files_store, &dir, durable, batch);
+                }
+            })?;
         std::thread::Builder::new()
             .name("linkpost-writer".into())
-            .spawn(move || run(queue, &store, &dir, durable))?;
+            .spawn(move || claim_batches(queue, &store, &database, durable, &claimed_tx))?;
         Ok(Writer { jobs })
     }
 
@@ -105,7 +133,24 @@ impl Writer {
     }
 }
 
-fn run(mut queue: mpsc::Receiver<Job>, store: &Mutex<Store>, dir: &Path, durable: bool) {
+/// A batch whose posts are claimed (or answered already), to be written.
+struct ClaimedBatch {
+    jobs: Vec<Job>,
+    claims: Vec<Option<Claimed>>,
+    journal: Journal,
+}
+
+/// Stage one: takes whatever has queued up (at most [`MAX_BATCH`]) and
+/// claims it in one transaction; posts seen already and failed claims are
+/// answered here, the rest go on to be written.
+fn claim_batches(
+    mut queue: mpsc::Receiver<Job>,
+    store: &Mutex<Store>,
+    database: &Path,
+    durable: bool,
+    claimed: &std::sync::mpsc::SyncSender<ClaimedBatch>,
+) {
+    let mut sequence = 0u64;
     while let Some(first) = queue.blocking_recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -114,14 +159,69 @@ fn run(mut queue: mpsc::Receiver<Job>, store: &Mutex<Store>, dir: &Path, durable
                 Err(_) => break,
             }
         }
+        sequence += 1;
         let posts: Vec<&PostToWrite> = jobs.iter().map(|j| &j.post).collect();
-        let results = {
-            let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
-            write_batch(&mut store, dir, durable, &posts)
+        let journal = match Journal::write(database, sequence, &posts, durable) {
+            Ok(journal) => journal,
+            Err(e) => {
+                let message = format!(
+                    "cannot write the journal beside {}: {e}",
+                    database.display()
+                );
+                for job in jobs {
+                    let _ = job.reply.send(Err(WriteError::Batch(message.clone())));
+                }
+                continue;
+            }
         };
-        for (job, result) in jobs.into_iter().zip(results) {
-            // A poll that stopped waiting (shutdown) needs no answer.
-            let _ = job.reply.send(result);
+        let outcome = lock(store).batch(durable, |store| {
+            jobs.iter()
+                .map(|job| claim(store, &job.post))
+                .collect::<Vec<_>>()
+        });
+        let claims = match outcome {
+            Ok(claims) => claims,
+            Err(e) => {
+                journal.remove();
+                let message = e.to_string();
+                for job in jobs {
+                    let _ = job.reply.send(Err(WriteError::Batch(message.clone())));
+                }
+                continue;
+            }
+        };
+        let mut kept = Vec::with_capacity(jobs.len());
+        let mut kept_claims = Vec::with_capacity(jobs.len());
+        for (job, claim) in jobs.into_iter().zip(claims) {
+            match claim {
+                Ok(Some(c)) => {
+                    kept.push(job);
+                    kept_claims.push(Some(c));
+                }
+                // A poll that stopped waiting (shutdown) needs no answer.
+                Ok(None) => {
+                    let _ = job.reply.send(Ok(false));
+                }
+                Err(e) => {
+                    let _ = job.reply.send(Err(e.into()));
+                }
+            }
+        }
+        if kept.is_empty() {
+            journal.remove();
+            continue;
+        }
+        let batch = ClaimedBatch {
+            jobs: kept,
+            claims: kept_claims,
+            journal,
+        };
+        if let Err(std::sync::mpsc::SendError(batch)) = claimed.send(batch) {
+            // The file thread is gone (it panicked): the claims stay
+            // pending and the next run writes them.
+            for job in batch.jobs {
+                let _ = job.reply.send(Err(WriteError::Stopped));
+            }
         }
     }
 }
@@ -130,113 +230,112 @@ fn run(mut queue: mpsc::Receiver<Job>, store: &Mutex<Store>, dir: &Path, durable
 struct Claimed {
     id: i64,
     file: String,
-    content: String,
 }
 
-/// Claims, writes, syncs and marks a batch; one result per post.
-fn write_batch(
-    store: &mut Store,
-    dir: &Path,
-    durable: bool,
-    posts: &[&PostToWrite],
-) -> Vec<Result<bool, WriteError>> {
-    let claims = match store.batch(durable, |store| {
-        posts
-            .iter()
-            .map(|post| claim(store, dir, post))
-            .collect::<Vec<_>>()
-    }) {
-        Ok(claims) => claims,
-        Err(e) => {
-            let message = e.to_string();
-            return posts
-                .iter()
-                .map(|_| Err(WriteError::Batch(message.clone())))
-                .collect();
-        }
-    };
-    let mut results: Vec<Result<bool, WriteError>> = Vec::with_capacity(posts.len());
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Stage two: writes a claimed batch's files, syncs them, marks them
+/// written, and answers. The store is locked only to mark (and to rename a
+/// post whose name a person took), so claims and polls go on meanwhile.
+fn write_claimed(store: &Mutex<Store>, dir: &Path, durable: bool, batch: ClaimedBatch) {
+    let mut results: Vec<Result<bool, WriteError>> = Vec::with_capacity(batch.jobs.len());
     let mut written: Vec<(usize, i64, PathBuf)> = Vec::new();
-    for (i, claim) in claims.into_iter().enumerate() {
-        match claim {
-            Ok(Some(c)) => match place_file(store, dir, c.id, &c.file, &c.content, false) {
-                Ok(path) => {
-                    written.push((i, c.id, path));
-                    results.push(Ok(true));
+    for (i, (job, claim)) in batch.jobs.iter().zip(&batch.claims).enumerate() {
+        let Some(c) = claim else {
+            results.push(Ok(false));
+            continue;
+        };
+        let placed = place_file(dir, &c.file, &job.post.content, false, &mut |base| {
+            let mut store = lock(store);
+            let file = free_name(&store, Some(dir), base)?;
+            store.set_file(c.id, &file)?;
+            Ok(file)
+        });
+        match placed {
+            Ok(path) => {
+                written.push((i, c.id, path));
+                results.push(Ok(true));
+            }
+            // The claim stays pending; the next run writes it.
+            Err(e) => results.push(Err(e)),
+        }
+    }
+    if !written.is_empty() {
+        let paths: Vec<PathBuf> = written.iter().map(|(_, _, p)| p.clone()).collect();
+        let synced = if durable {
+            output::sync_batch(dir, &paths).map_err(WriteError::from)
+        } else {
+            Ok(())
+        };
+        let ids: Vec<i64> = written.iter().map(|(_, id, _)| *id).collect();
+        let now = batch.jobs.first().map_or(0, |j| j.post.now);
+        let marked = synced.and_then(|()| {
+            lock(store)
+                .mark_written_many(&ids, now)
+                .map_err(WriteError::from)
+        });
+        match marked {
+            Ok(()) if written.len() == batch.jobs.len() => batch.journal.remove(),
+            // Some posts are still pending: their text stays journaled.
+            _ => {}
+        }
+        match marked {
+            Ok(()) => {
+                for (i, _, path) in &written {
+                    let post = &batch.jobs[*i].post;
+                    info!(
+                        feed = %post.feed,
+                        path = %path.display(),
+                        item_url = %post.urls[0],
+                        summary_source = post.source.map_or("none", SummarySource::as_str),
+                        "post written"
+                    );
                 }
-                // The claim stays pending; the next run writes it.
-                Err(e) => results.push(Err(e)),
-            },
-            Ok(None) => results.push(Ok(false)),
-            Err(e) => results.push(Err(e.into())),
-        }
-    }
-    if written.is_empty() {
-        return results;
-    }
-    let paths: Vec<PathBuf> = written.iter().map(|(_, _, p)| p.clone()).collect();
-    let synced = if durable {
-        output::sync_batch(dir, &paths).map_err(WriteError::from)
-    } else {
-        Ok(())
-    };
-    let ids: Vec<i64> = written.iter().map(|(_, id, _)| *id).collect();
-    let marked = synced.and_then(|()| {
-        let now = posts.first().map_or(0, |p| p.now);
-        store.mark_written_many(&ids, now).map_err(WriteError::from)
-    });
-    match marked {
-        Ok(()) => {
-            for (i, _, path) in &written {
-                let post = posts[*i];
-                info!(
-                    feed = %post.feed,
-                    path = %path.display(),
-                    item_url = %post.urls[0],
-                    summary_source = post.source.map_or("none", SummarySource::as_str),
-                    "post written"
-                );
             }
-        }
-        Err(e) => {
-            // Not known to be durable: the posts stay pending and the next
-            // run finishes them.
-            let message = e.to_string();
-            for (i, _, _) in &written {
-                results[*i] = Err(WriteError::Batch(message.clone()));
+            Err(e) => {
+                // Not known to be durable: the posts stay pending and the
+                // next run finishes them.
+                let message = e.to_string();
+                for (i, _, _) in &written {
+                    results[*i] = Err(WriteError::Batch(message.clone()));
+                }
             }
         }
     }
-    results
+    for (job, result) in batch.jobs.into_iter().zip(results) {
+        let _ = job.reply.send(result);
+    }
 }
 
 /// Claims one post inside the batch transaction: `None` when the article is
 /// known already (under another URL or guid, or earlier in this batch).
-fn claim(store: &mut Store, dir: &Path, post: &PostToWrite) -> Result<Option<Claimed>, StoreError> {
+/// The name is checked against the store only; a file a person left there
+/// is found when the write refuses to replace it.
+fn claim(store: &mut Store, post: &PostToWrite) -> Result<Option<Claimed>, StoreError> {
     let guid = post.guid.as_deref();
     if let Some(id) = store.find_seen(&post.feed, guid, &post.urls)? {
         store.add_aliases(id, &post.feed, guid, &post.urls)?;
         debug!(item_url = %post.urls[0], "canonical URL already seen");
         return Ok(None);
     }
-    let content = render::render_post(&post.post);
-    let base = output::file_name(&post.post.date, &output::slugify(&post.post.title));
-    let file = free_name(store, dir, &base)?;
+    let file = free_name(store, None, &post.file_name)?;
     let entry = NewEntry {
         feed: &post.feed,
         guid,
         urls: &post.urls,
-        title: &post.post.title,
+        title: &post.title,
         now: post.now,
     };
-    let final_state = if post.post.draft {
+    let final_state = if post.draft {
         EntryState::Draft
     } else {
         EntryState::Approved
     };
     Ok(store
-        .claim(&entry, &file, &content, final_state)?
-        .map(|id| Claimed { id, file, content }))
+        .claim_journaled(&entry, &file, final_state)?
+        .map(|id| Claimed { id, file }))
 }
 
 /// Writes a claimed post's file (synced) and marks it written: how a run
@@ -249,7 +348,11 @@ pub fn finish_write(
     content: &str,
     now: i64,
 ) -> Result<PathBuf, WriteError> {
-    let path = place_file(store, dir, id, file, content, true)?;
+    let path = place_file(dir, file, content, true, &mut |base| {
+        let file = free_name(store, Some(dir), base)?;
+        store.set_file(id, &file)?;
+        Ok(file)
+    })?;
     store.mark_written(id, now)?;
     Ok(path)
 }
@@ -259,14 +362,13 @@ pub fn finish_write(
 /// If the name holds a file already, it is ours when its content is the
 /// post (a crash came after the write), or a prefix of it (a power loss cut
 /// the write short; it is replaced). Otherwise a person put it there, and the
-/// post moves to the next free name.
+/// post moves to the name `next_name` picks and records.
 fn place_file(
-    store: &mut Store,
     dir: &Path,
-    id: i64,
     file: &str,
     content: &str,
     sync: bool,
+    next_name: &mut dyn FnMut(&str) -> Result<String, StoreError>,
 ) -> Result<PathBuf, WriteError> {
     let base = file;
     let mut file = file.to_string();
@@ -290,8 +392,7 @@ fn place_file(
                     return Ok(path);
                 }
                 // Our own reservation counts as taken, so this is the next name.
-                file = free_name(store, dir, base)?;
-                store.set_file(id, &file)?;
+                file = next_name(base)?;
             }
             Err(e) => return Err(e.into()),
         }
@@ -302,14 +403,178 @@ fn place_file(
     .into())
 }
 
-/// The first of `base`, `base-2`, `base-3`… that no entry reserves and no
-/// file occupies.
-fn free_name(store: &Store, dir: &Path, base: &str) -> Result<String, StoreError> {
+/// The first of `base`, `base-2`, `base-3`… that no entry reserves and,
+/// when `dir` is given, no file occupies.
+fn free_name(store: &Store, dir: Option<&Path>, base: &str) -> Result<String, StoreError> {
     let mut name = base.to_string();
     let mut attempt = 2;
-    while store.is_file_reserved(&name)? || dir.join(&name).exists() {
+    while store.is_file_reserved(&name)? || dir.is_some_and(|d| d.join(&name).exists()) {
         name = output::alternative_name(base, attempt);
         attempt += 1;
     }
     Ok(name)
+}
+
+/// A batch's rendered posts, keyed by URL, in a file beside the database
+/// (`<database>.pending-<pid>-<n>`), synced before the claims commit.
+/// Removed once the batch is marked written; read back by [`read_journals`]
+/// after a crash.
+#[derive(Debug)]
+struct Journal {
+    path: PathBuf,
+}
+
+impl Journal {
+    fn write(
+        database: &Path,
+        sequence: u64,
+        posts: &[&PostToWrite],
+        durable: bool,
+    ) -> std::io::Result<Journal> {
+        let mut name = journal_prefix(database);
+        name.push_str(&format!("{}-{sequence}", std::process::id()));
+        let path = database.with_file_name(name);
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        for post in posts {
+            let url = post.urls.first().map(String::as_str).unwrap_or_default();
+            // "<url bytes> <content bytes>\n<url><content>"
+            writeln!(out, "{} {}", url.len(), post.content.len())?;
+            out.write_all(url.as_bytes())?;
+            out.write_all(post.content.as_bytes())?;
+        }
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        if durable {
+            file.sync_data()?;
+            if let Some(dir) = path.parent() {
+                output::sync_dir(dir)?;
+            }
+        }
+        Ok(Journal { path })
+    }
+
+    fn remove(self) {
+        if let Err(e) = std::fs::remove_file(&self.path) {
+            tracing::warn!(path = %self.path.display(), "cannot remove a writer journal: {e}");
+        }
+    }
+}
+
+fn journal_prefix(database: &Path) -> String {
+    let name = database
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!("{name}.pending-")
+}
+
+/// The rendered posts in the journals an interrupted run left beside
+/// `database`, by URL, and the journal files. A journal cut short by a
+/// power loss is read up to the cut: its claims never committed.
+pub fn read_journals(database: &Path) -> (HashMap<String, String>, Vec<PathBuf>) {
+    let mut posts = HashMap::new();
+    let mut files = Vec::new();
+    let prefix = journal_prefix(database);
+    let Some(dir) = database.parent().map(|d| {
+        if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        }
+    }) else {
+        return (posts, files);
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return (posts, files);
+    };
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(&prefix) {
+            continue;
+        }
+        let path = entry.path();
+        if let Ok(bytes) = std::fs::read(&path) {
+            parse_journal(&bytes, &mut posts);
+        }
+        files.push(path);
+    }
+    (posts, files)
+}
+
+fn parse_journal(mut bytes: &[u8], posts: &mut HashMap<String, String>) {
+    while let Some(newline) = bytes.iter().position(|&b| b == b'\n') {
+        let header = String::from_utf8_lossy(&bytes[..newline]).into_owned();
+        let mut lengths = header.split(' ').map(str::parse::<usize>);
+        let (Some(Ok(url_len)), Some(Ok(content_len))) = (lengths.next(), lengths.next()) else {
+            return;
+        };
+        let rest = &bytes[newline + 1..];
+        let Some(end) = url_len
+            .checked_add(content_len)
+            .filter(|&e| e <= rest.len())
+        else {
+            return;
+        };
+        let (Ok(url), Ok(content)) = (
+            std::str::from_utf8(&rest[..url_len]),
+            std::str::from_utf8(&rest[url_len..end]),
+        ) else {
+            return;
+        };
+        posts.insert(url.to_string(), content.to_string());
+        bytes = &rest[end..];
+    }
+}
+
+/// Whether `dir/file` holds a complete post for `url`: what a pending
+/// claim's file looks like when the crash came after the batch was synced
+/// (the journal already removed, the mark lost).
+pub fn holds_complete_post(dir: &Path, file: &str, url: &str) -> bool {
+    let Ok(text) = std::fs::read_to_string(dir.join(file)) else {
+        return false;
+    };
+    crate::front_matter::read(&text).is_ok_and(|fm| fm.get("external_url") == Some(url))
+        && text.ends_with('\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_journal_reads_back_and_a_torn_one_up_to_the_tear() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let database = dir.path().join("linkpost.db");
+        let post = |url: &str, content: &str| PostToWrite {
+            feed: "F".into(),
+            guid: None,
+            urls: vec![url.into()],
+            title: "t".into(),
+            draft: true,
+            content: content.into(),
+            file_name: "f.md".into(),
+            source: None,
+            now: 0,
+        };
+        let (a, b) = (
+            post("https://e.com/a", "---\nä\n"),
+            post("https://e.com/b", "x 1\n2"),
+        );
+        let journal = Journal::write(&database, 1, &[&a, &b], true).expect("write");
+        let (posts, files) = read_journals(&database);
+        assert_eq!(files, vec![journal.path.clone()]);
+        assert_eq!(
+            posts.get("https://e.com/a").map(String::as_str),
+            Some("---\nä\n")
+        );
+        assert_eq!(
+            posts.get("https://e.com/b").map(String::as_str),
+            Some("x 1\n2")
+        );
+
+        let bytes = std::fs::read(&journal.path).expect("read");
+        let mut torn = HashMap::new();
+        parse_journal(&bytes[..bytes.len() - 2], &mut torn);
+        assert_eq!(torn.len(), 1, "the cut record is dropped");
+        journal.remove();
+        assert!(read_journals(&database).1.is_empty());
+    }
 }
