@@ -193,7 +193,6 @@ impl Pipeline {
         let writer = Writer::start(
             Arc::clone(&store),
             config.output_dir.clone(),
-            config.database.clone(),
             config.durable_writes,
         )?;
         Ok(Pipeline {
@@ -290,7 +289,6 @@ pub async fn poll_all(pipeline: Arc<Pipeline>) -> Result<PassReport, PassError> 
 /// Clears stale temporary files and finishes posts a crash interrupted.
 pub async fn recover(pipeline: &Pipeline) -> Result<usize, PassError> {
     let dir = pipeline.config.output_dir.clone();
-    let database = pipeline.config.database.clone();
     let store = Arc::clone(&pipeline.store);
     tokio::task::spawn_blocking(move || -> Result<usize, PassError> {
         output::ensure_dir(&dir)?;
@@ -303,7 +301,7 @@ pub async fn recover(pipeline: &Pipeline) -> Result<usize, PassError> {
         }
         let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
         let pending = store.pending()?;
-        let (journaled, journals) = writer::read_journals(&database);
+        let (journaled, journals) = writer::read_journals(&store)?;
         let mut done = 0;
         for post in pending {
             let now = Utc::now().timestamp();
@@ -330,9 +328,7 @@ pub async fn recover(pipeline: &Pipeline) -> Result<usize, PassError> {
             done += 1;
         }
         for journal in journals {
-            if let Err(e) = std::fs::remove_file(&journal) {
-                warn!(path = %journal.display(), "cannot remove a writer journal: {e}");
-            }
+            store.drop_journal(journal)?;
         }
         Ok(done)
     })
@@ -548,7 +544,13 @@ async fn poll_feed_inner(
         let backfill = feed.backfill;
         let items = std::mem::take(&mut parsed.items);
         let (candidates, seen, skipped, unusable) = pipeline
-            .with_store(move |s| classify(s, &feed_name, items, first_poll, backfill, now))
+            // One transaction for the whole feed: its lookups and the
+            // entries it records take the database's locks once.
+            .with_store(move |s| {
+                s.batch(false, |s| {
+                    classify(s, &feed_name, items, first_poll, backfill, now)
+                })?
+            })
             .await?;
         report.seen = seen;
         report.skipped = skipped;

@@ -64,6 +64,12 @@ const MIGRATIONS: &[&str] = &[
         pending_content = substr(pending_content, instr(pending_content, char(10)) + 1)
     WHERE state = 'pending' AND instr(pending_content, char(10)) > 0;
     CREATE INDEX entries_published_file ON entries (published_file);",
+    // 3: the writer's journal: the rendered posts of a claimed batch, in one
+    // row written with the claims and deleted with the marks.
+    "CREATE TABLE pending_batches (
+        id INTEGER PRIMARY KEY,
+        posts BLOB NOT NULL
+    );",
 ];
 
 /// How long a writer waits for another process's lock before failing.
@@ -723,9 +729,45 @@ impl Store {
         Ok(value)
     }
 
-    /// Marks pending entries as written, in one transaction.
-    pub fn mark_written_many(&mut self, ids: &[i64], now: i64) -> Result<(), StoreError> {
+    /// Keeps a claimed batch's rendered posts (in the writer's journal
+    /// format) until [`Store::mark_written_many`] drops them; returns its id.
+    /// Call inside the [`Store::batch`] that claims them.
+    pub fn journal_batch(&mut self, posts: &[u8]) -> Result<i64, StoreError> {
+        self.conn
+            .prepare_cached("INSERT INTO pending_batches (posts) VALUES (?1)")?
+            .execute([posts])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Every journaled batch still held, oldest first.
+    pub fn journaled_batches(&self) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, posts FROM pending_batches ORDER BY id")?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Drops a journaled batch.
+    pub fn drop_journal(&mut self, batch: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM pending_batches WHERE id = ?1", [batch])?;
+        Ok(())
+    }
+
+    /// Marks pending entries as written, in one transaction, dropping the
+    /// journaled batch that held their text when every post of it is done.
+    pub fn mark_written_many(
+        &mut self,
+        ids: &[i64],
+        now: i64,
+        done_batch: Option<i64>,
+    ) -> Result<(), StoreError> {
         let tx = self.write_tx()?;
+        if let Some(batch) = done_batch {
+            tx.prepare_cached("DELETE FROM pending_batches WHERE id = ?1")?
+                .execute([batch])?;
+        }
         {
             let mut stmt = tx.prepare_cached(
                 "UPDATE entries SET state = coalesce(final_state, 'draft'), final_state = NULL,

@@ -4,14 +4,13 @@
 //! takes whatever has queued up (at most [`MAX_BATCH`]) and, for the batch
 //! (steps 2 to 4 on a second thread, while the next batch is claimed):
 //!
-//! 1. writes the batch's rendered posts to a journal file beside the
-//!    database and syncs it, then claims every post in one store
-//!    transaction, synced too (a claim, and the text it will be written
-//!    with, must be durable before its file can be);
+//! 1. claims every post in one store transaction that also journals the
+//!    batch's rendered posts in one row, synced to disk (a claim, and the
+//!    text it will be written with, must be durable before its file can be);
 //! 2. writes each file to a temporary name and links it to its final name
 //!    (never over an existing file), without syncing each one;
 //! 3. syncs the batch: one `syncfs` on Linux;
-//! 4. marks the batch written in one transaction, and removes the journal.
+//! 4. marks the batch written and drops its journal row, in one transaction.
 //!
 //! A crash or power loss at any point leaves each post pending with its
 //! rendered text in a journal, or written; [`finish_write`] completes pending
@@ -95,12 +94,7 @@ impl Writer {
     /// Starts the writer's two threads for posts in `dir`: one claims
     /// batches, the other writes, syncs and marks them, so the next batch is
     /// claimed while the last one is written.
-    pub fn start(
-        store: Arc<Mutex<Store>>,
-        dir: PathBuf,
-        database: PathBuf,
-        durable: bool,
-    ) -> std::io::Result<Writer> {
+    pub fn start(store: Arc<Mutex<Store>>, dir: PathBuf, durable: bool) -> std::io::Result<Writer> {
         let (jobs, queue) = mpsc::channel(MAX_BATCH * 2);
         // One claimed batch waits while another is written: bounded memory.
         let (claimed_tx, claimed_rx) = std::sync::mpsc::sync_channel::<ClaimedBatch>(1);
@@ -114,7 +108,7 @@ impl Writer {
             })?;
         std::thread::Builder::new()
             .name("linkpost-writer".into())
-            .spawn(move || claim_batches(queue, &store, &database, durable, &claimed_tx))?;
+            .spawn(move || claim_batches(queue, &store, durable, &claimed_tx))?;
         Ok(Writer { jobs })
     }
 
@@ -137,7 +131,8 @@ impl Writer {
 struct ClaimedBatch {
     jobs: Vec<Job>,
     claims: Vec<Option<Claimed>>,
-    journal: Journal,
+    /// The store's journal row holding the batch's rendered posts.
+    journal: i64,
 }
 
 /// Stage one: takes whatever has queued up (at most [`MAX_BATCH`]) and
@@ -146,11 +141,9 @@ struct ClaimedBatch {
 fn claim_batches(
     mut queue: mpsc::Receiver<Job>,
     store: &Mutex<Store>,
-    database: &Path,
     durable: bool,
     claimed: &std::sync::mpsc::SyncSender<ClaimedBatch>,
 ) {
-    let mut sequence = 0u64;
     while let Some(first) = queue.blocking_recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -159,30 +152,19 @@ fn claim_batches(
                 Err(_) => break,
             }
         }
-        sequence += 1;
         let posts: Vec<&PostToWrite> = jobs.iter().map(|j| &j.post).collect();
-        let journal = match Journal::write(database, sequence, &posts, durable) {
-            Ok(journal) => journal,
-            Err(e) => {
-                let message = format!(
-                    "cannot write the journal beside {}: {e}",
-                    database.display()
-                );
-                for job in jobs {
-                    let _ = job.reply.send(Err(WriteError::Batch(message.clone())));
-                }
-                continue;
-            }
-        };
+        let journal = encode_journal(&posts);
         let outcome = lock(store).batch(durable, |store| {
-            jobs.iter()
+            let batch = store.journal_batch(&journal)?;
+            let claims = jobs
+                .iter()
                 .map(|job| claim(store, &job.post))
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            Ok::<_, StoreError>((batch, claims))
         });
-        let claims = match outcome {
-            Ok(claims) => claims,
+        let (journal, claims) = match outcome.and_then(|inner| inner) {
+            Ok(claimed) => claimed,
             Err(e) => {
-                journal.remove();
                 let message = e.to_string();
                 for job in jobs {
                     let _ = job.reply.send(Err(WriteError::Batch(message.clone())));
@@ -208,7 +190,9 @@ fn claim_batches(
             }
         }
         if kept.is_empty() {
-            journal.remove();
+            if let Err(e) = lock(store).drop_journal(journal) {
+                tracing::warn!("cannot drop a writer journal row: {e}");
+            }
             continue;
         }
         let batch = ClaimedBatch {
@@ -271,16 +255,13 @@ fn write_claimed(store: &Mutex<Store>, dir: &Path, durable: bool, batch: Claimed
         };
         let ids: Vec<i64> = written.iter().map(|(_, id, _)| *id).collect();
         let now = batch.jobs.first().map_or(0, |j| j.post.now);
+        // Posts still pending keep their text journaled.
+        let done = (written.len() == batch.jobs.len()).then_some(batch.journal);
         let marked = synced.and_then(|()| {
             lock(store)
-                .mark_written_many(&ids, now)
+                .mark_written_many(&ids, now, done)
                 .map_err(WriteError::from)
         });
-        match marked {
-            Ok(()) if written.len() == batch.jobs.len() => batch.journal.remove(),
-            // Some posts are still pending: their text stays journaled.
-            _ => {}
-        }
         match marked {
             Ok(()) => {
                 for (i, _, path) in &written {
@@ -415,88 +396,29 @@ fn free_name(store: &Store, dir: Option<&Path>, base: &str) -> Result<String, St
     Ok(name)
 }
 
-/// A batch's rendered posts, keyed by URL, in a file beside the database
-/// (`<database>.pending-<pid>-<n>`), synced before the claims commit.
-/// Removed once the batch is marked written; read back by [`read_journals`]
-/// after a crash.
-#[derive(Debug)]
-struct Journal {
-    path: PathBuf,
-}
-
-impl Journal {
-    fn write(
-        database: &Path,
-        sequence: u64,
-        posts: &[&PostToWrite],
-        durable: bool,
-    ) -> std::io::Result<Journal> {
-        let mut name = journal_prefix(database);
-        name.push_str(&format!("{}-{sequence}", std::process::id()));
-        let path = database.with_file_name(name);
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
-        for post in posts {
-            let url = post.urls.first().map(String::as_str).unwrap_or_default();
-            // "<url bytes> <content bytes>\n<url><content>"
-            writeln!(out, "{} {}", url.len(), post.content.len())?;
-            out.write_all(url.as_bytes())?;
-            out.write_all(post.content.as_bytes())?;
-        }
-        let file = out.into_inner().map_err(|e| e.into_error())?;
-        if durable {
-            file.sync_data()?;
-            if let Some(dir) = path.parent() {
-                output::sync_dir(dir)?;
-            }
-        }
-        Ok(Journal { path })
+/// A batch's rendered posts, keyed by URL, as the store journals them:
+/// `"<url bytes> <content bytes>\n<url><content>"` per post.
+fn encode_journal(posts: &[&PostToWrite]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(posts.iter().map(|p| p.content.len() + 128).sum());
+    for post in posts {
+        let url = post.urls.first().map(String::as_str).unwrap_or_default();
+        let _ = writeln!(out, "{} {}", url.len(), post.content.len());
+        out.extend_from_slice(url.as_bytes());
+        out.extend_from_slice(post.content.as_bytes());
     }
-
-    fn remove(self) {
-        if let Err(e) = std::fs::remove_file(&self.path) {
-            tracing::warn!(path = %self.path.display(), "cannot remove a writer journal: {e}");
-        }
-    }
+    out
 }
 
-fn journal_prefix(database: &Path) -> String {
-    let name = database
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    format!("{name}.pending-")
-}
-
-/// The rendered posts in the journals an interrupted run left beside
-/// `database`, by URL, and the journal files. A journal cut short by a
-/// power loss is read up to the cut: its claims never committed.
-pub fn read_journals(database: &Path) -> (HashMap<String, String>, Vec<PathBuf>) {
+/// The rendered posts of every batch the store still journals, by URL,
+/// and the batches' ids: what an interrupted run left to finish.
+pub fn read_journals(store: &Store) -> Result<(HashMap<String, String>, Vec<i64>), StoreError> {
     let mut posts = HashMap::new();
-    let mut files = Vec::new();
-    let prefix = journal_prefix(database);
-    let Some(dir) = database.parent().map(|d| {
-        if d.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            d
-        }
-    }) else {
-        return (posts, files);
-    };
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return (posts, files);
-    };
-    for entry in entries.flatten() {
-        if !entry.file_name().to_string_lossy().starts_with(&prefix) {
-            continue;
-        }
-        let path = entry.path();
-        if let Ok(bytes) = std::fs::read(&path) {
-            parse_journal(&bytes, &mut posts);
-        }
-        files.push(path);
+    let mut ids = Vec::new();
+    for (id, bytes) in store.journaled_batches()? {
+        parse_journal(&bytes, &mut posts);
+        ids.push(id);
     }
-    (posts, files)
+    Ok((posts, ids))
 }
 
 fn parse_journal(mut bytes: &[u8], posts: &mut HashMap<String, String>) {
@@ -540,9 +462,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_journal_reads_back_and_a_torn_one_up_to_the_tear() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let database = dir.path().join("linkpost.db");
+    fn a_journal_reads_back_and_is_dropped_with_the_marks() {
+        let mut store = Store::open_in_memory().expect("store");
         let post = |url: &str, content: &str| PostToWrite {
             feed: "F".into(),
             guid: None,
@@ -558,9 +479,10 @@ mod tests {
             post("https://e.com/a", "---\nä\n"),
             post("https://e.com/b", "x 1\n2"),
         );
-        let journal = Journal::write(&database, 1, &[&a, &b], true).expect("write");
-        let (posts, files) = read_journals(&database);
-        assert_eq!(files, vec![journal.path.clone()]);
+        let bytes = encode_journal(&[&a, &b]);
+        let batch = store.journal_batch(&bytes).expect("journal");
+        let (posts, ids) = read_journals(&store).expect("read");
+        assert_eq!(ids, vec![batch]);
         assert_eq!(
             posts.get("https://e.com/a").map(String::as_str),
             Some("---\nä\n")
@@ -569,12 +491,10 @@ mod tests {
             posts.get("https://e.com/b").map(String::as_str),
             Some("x 1\n2")
         );
-
-        let bytes = std::fs::read(&journal.path).expect("read");
-        let mut torn = HashMap::new();
-        parse_journal(&bytes[..bytes.len() - 2], &mut torn);
-        assert_eq!(torn.len(), 1, "the cut record is dropped");
-        journal.remove();
-        assert!(read_journals(&database).1.is_empty());
+        let mut cut = HashMap::new();
+        parse_journal(&bytes[..bytes.len() - 2], &mut cut);
+        assert_eq!(cut.len(), 1, "a damaged record is dropped");
+        store.mark_written_many(&[], 1, Some(batch)).expect("mark");
+        assert!(read_journals(&store).expect("read").1.is_empty());
     }
 }
