@@ -15,7 +15,8 @@
 #   article       linkpost poll over ARTICLE_N feeds with a summary selector:
 #                 every page fetched and extracted
 # The farm is one host, so linkpost runs with per_host_limit = concurrency = 8.
-# Writes bench/RESULTS.md (table, machine, versions). Installs nginx, curl and
+# Writes the table, machine and versions into bench/RESULTS.md, between its
+# "results" markers (the analysis around them is kept). Installs nginx, curl and
 # GNU time from Debian's packages when missing.
 set -euo pipefail
 
@@ -175,3 +176,14 @@ row() { # row NAME REQUESTS POSTS FLOOR
     echo "$("$NGINX" -v 2>&1), $(curl --version | head -1 | cut -d' ' -f1-2)."
 } > "$WORK/results.md"
 cat "$WORK/results.md"
+
+results="$ROOT/bench/RESULTS.md"
+if [ ! -f "$results" ] || ! grep -q '<!-- results:start -->' "$results"; then
+    printf '# Benchmark results\n\n<!-- results:start -->\n<!-- results:end -->\n' > "$results"
+fi
+awk -v table="$WORK/results.md" '
+    /<!-- results:start -->/ { print; while ((getline line < table) > 0) if (line !~ /^# /) print line; skip = 1; next }
+    /<!-- results:end -->/ { skip = 0 }
+    !skip { print }
+' "$results" > "$results.new" && mv "$results.new" "$results"
+echo "== wrote $results"

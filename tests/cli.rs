@@ -36,6 +36,7 @@ fn the_shipped_example_sets_every_key() {
         "tldr_length",
         "summary_length",
         "allow_private_addresses",
+        "durable_writes",
         "name",
         "url",
         "tags",
