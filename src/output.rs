@@ -16,8 +16,10 @@ use chrono::{DateTime, FixedOffset};
 /// Longest slug, in characters, before the `.md` extension and any suffix.
 pub const MAX_SLUG_LEN: usize = 80;
 
-/// Prefix of temporary files; a leading dot hides them from site generators.
-const TEMP_PREFIX: &str = ".linkpost-tmp-";
+/// Folder of temporary files inside the output folder; a leading dot hides
+/// it from site generators, and a folder of its own keeps the crash cleanup
+/// from listing every post.
+const TEMP_DIR: &str = ".linkpost-tmp";
 
 /// An error writing a post file.
 #[derive(Debug, thiserror::Error)]
@@ -138,9 +140,10 @@ fn write_new_with(
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 return Err(OutputError::Exists { path });
             }
-            // No O_TMPFILE on this file system, or no /proc: a named
-            // temporary file does the same job.
-            Err(_) => {}
+            // No O_TMPFILE on this file system, or no /proc to name the
+            // file by: a named temporary file does the same job.
+            Err(e) if anonymous_unsupported(&e) => {}
+            Err(source) => return Err(OutputError::Write { path, source }),
         }
     }
     let tmp_path = write_temp_with(dir, name, content, sync)?;
@@ -148,6 +151,7 @@ fn write_new_with(
     let result = publish(&tmp_path, &path);
     // The temporary name goes either way; the content now lives at `path`.
     let _ = fs::remove_file(&tmp_path);
+    tidy_temp_dir(dir);
     let write_err = |source| OutputError::Write {
         path: path.clone(),
         source,
@@ -200,6 +204,16 @@ fn write_anonymous(dir: &Path, path: &Path, content: &str, sync: bool) -> io::Re
     Ok(())
 }
 
+/// Whether an `O_TMPFILE` write failed for want of support (the file
+/// system, or `/proc`), rather than for a reason a named file would share.
+#[cfg(target_os = "linux")]
+fn anonymous_unsupported(e: &io::Error) -> bool {
+    matches!(
+        rustix::io::Errno::from_io_error(e),
+        Some(rustix::io::Errno::OPNOTSUPP | rustix::io::Errno::ISDIR | rustix::io::Errno::INVAL)
+    ) || e.kind() == io::ErrorKind::NotFound
+}
+
 fn write_temp_with(
     dir: &Path,
     name: &str,
@@ -216,7 +230,10 @@ fn write_temp_with(
             "not a plain file name",
         )));
     }
-    let (tmp_path, mut tmp) = create_temp(dir, name).map_err(write_err)?;
+    let (tmp_path, mut tmp) = create_temp(dir, name).map_err(|e| {
+        tidy_temp_dir(dir);
+        write_err(e)
+    })?;
     let written = tmp
         .write_all(content.as_bytes())
         .and_then(|()| if sync { tmp.sync_all() } else { Ok(()) });
@@ -225,6 +242,7 @@ fn write_temp_with(
         Ok(()) => Ok(tmp_path),
         Err(e) => {
             let _ = fs::remove_file(&tmp_path);
+            tidy_temp_dir(dir);
             Err(write_err(e))
         }
     }
@@ -237,10 +255,14 @@ pub fn replace(dir: &Path, name: &str, content: &str) -> Result<PathBuf, OutputE
     let path = dir.join(name);
     let tmp = write_temp(dir, name, content)?;
     let renamed = fs::rename(&tmp, &path).and_then(|()| sync_dir(dir));
-    if let Err(source) = renamed {
+    if renamed.is_err() {
         let _ = fs::remove_file(&tmp);
-        return Err(OutputError::Write { path, source });
     }
+    tidy_temp_dir(dir);
+    renamed.map_err(|source| OutputError::Write {
+        path: path.clone(),
+        source,
+    })?;
     Ok(path)
 }
 
@@ -262,9 +284,11 @@ fn publish(tmp: &Path, path: &Path) -> io::Result<()> {
 }
 
 fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, File)> {
+    let temp_dir = dir.join(TEMP_DIR);
+    fs::create_dir_all(&temp_dir)?;
     let pid = std::process::id();
     for n in 0..1000u32 {
-        let tmp = dir.join(format!("{TEMP_PREFIX}{pid}-{n}-{name}"));
+        let tmp = temp_dir.join(format!("{pid}-{n}-{name}"));
         match OpenOptions::new().write(true).create_new(true).open(&tmp) {
             Ok(file) => return Ok((tmp, file)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
@@ -312,21 +336,25 @@ pub fn sync_batch(dir: &Path, files: &[PathBuf]) -> Result<(), OutputError> {
     }
 }
 
+/// Removes the temporary folder when nothing is left in it, so a site's
+/// content folder is not left with an empty hidden folder.
+pub fn tidy_temp_dir(dir: &Path) {
+    let _ = fs::remove_dir(dir.join(TEMP_DIR));
+}
+
 /// Removes temporary files a crash left behind; returns how many.
 pub fn remove_stale_temp_files(dir: &Path) -> io::Result<usize> {
     let mut removed = 0;
-    let entries = match fs::read_dir(dir) {
+    let entries = match fs::read_dir(dir.join(TEMP_DIR)) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
         Err(e) => return Err(e),
     };
     for entry in entries {
-        let entry = entry?;
-        if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
-            fs::remove_file(entry.path())?;
-            removed += 1;
-        }
+        fs::remove_file(entry?.path())?;
+        removed += 1;
     }
+    tidy_temp_dir(dir);
     Ok(removed)
 }
 

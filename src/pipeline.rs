@@ -29,8 +29,8 @@ use crate::fetch::{self, FetchError, FetchOutcome, Fetcher, Reach};
 use crate::output::{self, OutputError};
 use crate::render::{self, Post};
 use crate::schedule;
-use crate::store::{EntryState, FeedState, NewEntry, PollRecord, Store, StoreError};
-use crate::writer::{self, PostToWrite, WriteError, Writer};
+use crate::store::{EntryState, FeedState, NewEntry, Store, StoreError};
+use crate::writer::{self, PollOutcome, PostToWrite, WriteError, Writer};
 
 /// Why one feed's poll failed.
 #[derive(Debug, thiserror::Error)]
@@ -474,22 +474,20 @@ async fn record(
         .saturating_add(999)
         .div_euclid(1000);
     pipeline
-        .with_store(move |s| {
-            s.record_poll(
-                &name,
-                &PollRecord {
-                    url: &url,
-                    now: now.timestamp(),
-                    next_due,
-                    status: &status,
-                    error: error.as_deref(),
-                    validators: validators.as_ref(),
-                    disable,
-                    complete,
-                },
-            )
+        .writer
+        .record(PollOutcome {
+            feed: name,
+            url,
+            now: now.timestamp(),
+            next_due,
+            status,
+            error,
+            validators,
+            disable,
+            complete,
         })
         .await
+        .map_err(FeedError::from)
 }
 
 type PollResult = (

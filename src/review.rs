@@ -492,6 +492,7 @@ pub fn approve(
                 return Err(ReviewError::Store { id, source });
             }
             backup.remove();
+            output::tidy_temp_dir(dir);
             sync(id, dir);
             Ok(Approved {
                 path: target.path.clone(),
@@ -702,7 +703,11 @@ impl TempGuard {
 impl Drop for TempGuard {
     fn drop(&mut self) {
         if let Some(path) = self.0.take() {
-            let _ = fs::remove_file(path);
+            let _ = fs::remove_file(&path);
+            // The temporary folder inside the output folder, if now empty.
+            if let Some(dir) = path.parent().and_then(Path::parent) {
+                output::tidy_temp_dir(dir);
+            }
         }
     }
 }

@@ -83,11 +83,40 @@ struct Job {
     reply: oneshot::Sender<Result<bool, WriteError>>,
 }
 
+/// A poll's outcome, to record in the store with the next batch.
+#[derive(Debug, Clone)]
+pub struct PollOutcome {
+    /// The feed's name.
+    pub feed: String,
+    /// Feed URL.
+    pub url: String,
+    /// Unix time of the poll.
+    pub now: i64,
+    /// Unix time of the next poll.
+    pub next_due: i64,
+    /// One-line result.
+    pub status: String,
+    /// The error, on failure.
+    pub error: Option<String>,
+    /// New validators, on a fetched (not 304) success.
+    pub validators: Option<crate::fetch::Validators>,
+    /// Disable the feed (410 Gone).
+    pub disable: bool,
+    /// Every entry was handled, so a first poll counts as done.
+    pub complete: bool,
+}
+
+/// Work for the claiming thread.
+enum Work {
+    Post(Job),
+    Record(PollOutcome, oneshot::Sender<Result<(), WriteError>>),
+}
+
 /// A handle to the writer thread; cloning shares it. The thread ends when
 /// the last handle is dropped, after finishing its queue.
 #[derive(Debug, Clone)]
 pub struct Writer {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Work>,
 }
 
 impl Writer {
@@ -120,10 +149,21 @@ impl Writer {
     ) -> Result<oneshot::Receiver<Result<bool, WriteError>>, WriteError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Job { post, reply })
+            .send(Work::Post(Job { post, reply }))
             .await
             .map_err(|_| WriteError::Stopped)?;
         Ok(answer)
+    }
+
+    /// Records a poll's outcome with the next batch (many polls share one
+    /// transaction), and waits until it is recorded.
+    pub async fn record(&self, outcome: PollOutcome) -> Result<(), WriteError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Work::Record(outcome, reply))
+            .await
+            .map_err(|_| WriteError::Stopped)?;
+        answer.await.map_err(|_| WriteError::Stopped)?
     }
 }
 
@@ -139,30 +179,61 @@ struct ClaimedBatch {
 /// claims it in one transaction; posts seen already and failed claims are
 /// answered here, the rest go on to be written.
 fn claim_batches(
-    mut queue: mpsc::Receiver<Job>,
+    mut queue: mpsc::Receiver<Work>,
     store: &Mutex<Store>,
     durable: bool,
     claimed: &std::sync::mpsc::SyncSender<ClaimedBatch>,
 ) {
     while let Some(first) = queue.blocking_recv() {
-        let mut jobs = vec![first];
-        while jobs.len() < MAX_BATCH {
+        let mut work = vec![first];
+        while work.len() < MAX_BATCH {
             match queue.try_recv() {
-                Ok(job) => jobs.push(job),
+                Ok(item) => work.push(item),
                 Err(_) => break,
+            }
+        }
+        let mut jobs = Vec::with_capacity(work.len());
+        let mut records = Vec::new();
+        for item in work {
+            match item {
+                Work::Post(job) => jobs.push(job),
+                Work::Record(outcome, reply) => records.push((outcome, reply)),
             }
         }
         let posts: Vec<&PostToWrite> = jobs.iter().map(|j| &j.post).collect();
         let journal = encode_journal(&posts);
-        let outcome = lock(store).batch(durable, |store| {
+        // Only claims need their commit synced.
+        let outcome = lock(store).batch(durable && !jobs.is_empty(), |store| {
+            let recorded: Vec<Result<(), StoreError>> =
+                records.iter().map(|(o, _)| record_poll(store, o)).collect();
+            if jobs.is_empty() {
+                return Ok::<_, StoreError>((None, Vec::new(), recorded));
+            }
             let batch = store.journal_batch(&journal)?;
             let claims = jobs
                 .iter()
                 .map(|job| claim(store, &job.post))
                 .collect::<Vec<_>>();
-            Ok::<_, StoreError>((batch, claims))
+            Ok::<_, StoreError>((Some(batch), claims, recorded))
         });
-        let (journal, claims) = match outcome.and_then(|inner| inner) {
+        let outcome = outcome.and_then(|inner| inner);
+        let recorded = match &outcome {
+            Ok((_, _, recorded)) => recorded
+                .iter()
+                .map(|r| r.as_ref().map_err(|e| e.to_string()).copied())
+                .collect(),
+            Err(e) => vec![Err(e.to_string()); records.len()],
+        };
+        for ((_, reply), result) in records.into_iter().zip(recorded) {
+            let _ = reply.send(result.map_err(WriteError::Batch));
+        }
+        let outcome = outcome.map(|(batch, claims, _)| (batch, claims));
+        let outcome = match outcome {
+            Ok((Some(batch), claims)) => Ok((batch, claims)),
+            Ok((None, _)) => continue,
+            Err(e) => Err(e),
+        };
+        let (journal, claims) = match outcome {
             Ok(claimed) => claimed,
             Err(e) => {
                 let message = e.to_string();
@@ -288,6 +359,22 @@ fn write_claimed(store: &Mutex<Store>, dir: &Path, durable: bool, batch: Claimed
     for (job, result) in batch.jobs.into_iter().zip(results) {
         let _ = job.reply.send(result);
     }
+}
+
+fn record_poll(store: &mut Store, o: &PollOutcome) -> Result<(), StoreError> {
+    store.record_poll(
+        &o.feed,
+        &crate::store::PollRecord {
+            url: &o.url,
+            now: o.now,
+            next_due: o.next_due,
+            status: &o.status,
+            error: o.error.as_deref(),
+            validators: o.validators.as_ref(),
+            disable: o.disable,
+            complete: o.complete,
+        },
+    )
 }
 
 /// Claims one post inside the batch transaction: `None` when the article is
