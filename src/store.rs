@@ -801,14 +801,7 @@ impl Store {
 
     /// Marks a pending entry as written.
     pub fn mark_written(&mut self, id: i64, now: i64) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE entries
-             SET state = coalesce(final_state, 'draft'), final_state = NULL,
-                 pending_content = NULL, written_at = ?2
-             WHERE id = ?1 AND state = 'pending'",
-            params![id, now],
-        )?;
-        Ok(())
+        self.mark_written_many(&[id], now, None)
     }
 
     /// Entries claimed but not yet marked written, oldest first.

@@ -167,22 +167,21 @@ impl Writer {
     }
 }
 
-/// A batch whose posts are claimed (or answered already), to be written.
+/// A batch's claimed posts, to be written.
 struct ClaimedBatch {
-    jobs: Vec<Job>,
-    claims: Vec<Option<Claimed>>,
+    posts: Vec<(Job, Claimed)>,
     /// The store's journal row holding the batch's rendered posts.
     journal: i64,
 }
 
-/// Stage one: takes whatever has queued up (at most [`MAX_BATCH`]) and
-/// claims it in one transaction; posts seen already and failed claims are
-/// answered here, the rest go on to be written.
+/// Stage one: takes whatever has queued up (at most [`MAX_BATCH`]), records
+/// the poll outcomes and claims the posts in one transaction; posts seen
+/// already and failed claims are answered here, the rest go on to be written.
 fn claim_batches(
     mut queue: mpsc::Receiver<Work>,
     store: &Mutex<Store>,
     durable: bool,
-    claimed: &std::sync::mpsc::SyncSender<ClaimedBatch>,
+    to_files: &std::sync::mpsc::SyncSender<ClaimedBatch>,
 ) {
     while let Some(first) = queue.blocking_recv() {
         let mut work = vec![first];
@@ -200,58 +199,52 @@ fn claim_batches(
                 Work::Record(outcome, reply) => records.push((outcome, reply)),
             }
         }
-        let posts: Vec<&PostToWrite> = jobs.iter().map(|j| &j.post).collect();
-        let journal = encode_journal(&posts);
+        let journal = (!jobs.is_empty())
+            .then(|| encode_journal(&jobs.iter().map(|j| &j.post).collect::<Vec<_>>()));
         // Only claims need their commit synced.
-        let outcome = lock(store).batch(durable && !jobs.is_empty(), |store| {
-            let recorded: Vec<Result<(), StoreError>> =
-                records.iter().map(|(o, _)| record_poll(store, o)).collect();
-            if jobs.is_empty() {
-                return Ok::<_, StoreError>((None, Vec::new(), recorded));
-            }
-            let batch = store.journal_batch(&journal)?;
-            let claims = jobs
-                .iter()
-                .map(|job| claim(store, &job.post))
-                .collect::<Vec<_>>();
-            Ok::<_, StoreError>((Some(batch), claims, recorded))
-        });
-        let outcome = outcome.and_then(|inner| inner);
-        let recorded = match &outcome {
-            Ok((_, _, recorded)) => recorded
-                .iter()
-                .map(|r| r.as_ref().map_err(|e| e.to_string()).copied())
-                .collect(),
-            Err(e) => vec![Err(e.to_string()); records.len()],
-        };
-        for ((_, reply), result) in records.into_iter().zip(recorded) {
-            let _ = reply.send(result.map_err(WriteError::Batch));
-        }
-        let outcome = outcome.map(|(batch, claims, _)| (batch, claims));
-        let outcome = match outcome {
-            Ok((Some(batch), claims)) => Ok((batch, claims)),
-            Ok((None, _)) => continue,
-            Err(e) => Err(e),
-        };
-        let (journal, claims) = match outcome {
-            Ok(claimed) => claimed,
+        let outcome = lock(store)
+            .batch(journal.is_some() && durable, |store| {
+                let recorded: Vec<Result<(), String>> = records
+                    .iter()
+                    .map(|(o, _)| record_poll(store, o).map_err(|e| e.to_string()))
+                    .collect();
+                let claimed = match &journal {
+                    Some(journal) => {
+                        let batch = store.journal_batch(journal)?;
+                        let claims: Vec<_> =
+                            jobs.iter().map(|job| claim(store, &job.post)).collect();
+                        Some((batch, claims))
+                    }
+                    None => None,
+                };
+                Ok::<_, StoreError>((recorded, claimed))
+            })
+            .and_then(|inner| inner);
+        let (recorded, claimed) = match outcome {
+            Ok(outcome) => outcome,
             Err(e) => {
                 let message = e.to_string();
+                for (_, reply) in records {
+                    let _ = reply.send(Err(WriteError::Batch(message.clone())));
+                }
                 for job in jobs {
                     let _ = job.reply.send(Err(WriteError::Batch(message.clone())));
                 }
                 continue;
             }
         };
-        let mut kept = Vec::with_capacity(jobs.len());
-        let mut kept_claims = Vec::with_capacity(jobs.len());
+        // A poll that stopped waiting (shutdown) needs no answer, so sends
+        // that fail are ignored.
+        for ((_, reply), result) in records.into_iter().zip(recorded) {
+            let _ = reply.send(result.map_err(WriteError::Batch));
+        }
+        let Some((journal, claims)) = claimed else {
+            continue;
+        };
+        let mut posts = Vec::with_capacity(jobs.len());
         for (job, claim) in jobs.into_iter().zip(claims) {
             match claim {
-                Ok(Some(c)) => {
-                    kept.push(job);
-                    kept_claims.push(Some(c));
-                }
-                // A poll that stopped waiting (shutdown) needs no answer.
+                Ok(Some(c)) => posts.push((job, c)),
                 Ok(None) => {
                     let _ = job.reply.send(Ok(false));
                 }
@@ -260,21 +253,18 @@ fn claim_batches(
                 }
             }
         }
-        if kept.is_empty() {
+        if posts.is_empty() {
             if let Err(e) = lock(store).drop_journal(journal) {
                 tracing::warn!("cannot drop a writer journal row: {e}");
             }
             continue;
         }
-        let batch = ClaimedBatch {
-            jobs: kept,
-            claims: kept_claims,
-            journal,
-        };
-        if let Err(std::sync::mpsc::SendError(batch)) = claimed.send(batch) {
+        if let Err(std::sync::mpsc::SendError(batch)) =
+            to_files.send(ClaimedBatch { posts, journal })
+        {
             // The file thread is gone (it panicked): the claims stay
             // pending and the next run writes them.
-            for job in batch.jobs {
+            for (job, _) in batch.posts {
                 let _ = job.reply.send(Err(WriteError::Stopped));
             }
         }
@@ -295,18 +285,11 @@ fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
 /// written, and answers. The store is locked only to mark (and to rename a
 /// post whose name a person took), so claims and polls go on meanwhile.
 fn write_claimed(store: &Mutex<Store>, dir: &Path, durable: bool, batch: ClaimedBatch) {
-    let mut results: Vec<Result<bool, WriteError>> = Vec::with_capacity(batch.jobs.len());
+    let mut results: Vec<Result<bool, WriteError>> = Vec::with_capacity(batch.posts.len());
     let mut written: Vec<(usize, i64, PathBuf)> = Vec::new();
-    for (i, (job, claim)) in batch.jobs.iter().zip(&batch.claims).enumerate() {
-        let Some(c) = claim else {
-            results.push(Ok(false));
-            continue;
-        };
+    for (i, (job, c)) in batch.posts.iter().enumerate() {
         let placed = place_file(dir, &c.file, &job.post.content, false, &mut |base| {
-            let mut store = lock(store);
-            let file = free_name(&store, Some(dir), base)?;
-            store.set_file(c.id, &file)?;
-            Ok(file)
+            rename_claim(&mut lock(store), dir, c.id, base)
         });
         match placed {
             Ok(path) => {
@@ -325,9 +308,9 @@ fn write_claimed(store: &Mutex<Store>, dir: &Path, durable: bool, batch: Claimed
             Ok(())
         };
         let ids: Vec<i64> = written.iter().map(|(_, id, _)| *id).collect();
-        let now = batch.jobs.first().map_or(0, |j| j.post.now);
+        let now = batch.posts.first().map_or(0, |(j, _)| j.post.now);
         // Posts still pending keep their text journaled.
-        let done = (written.len() == batch.jobs.len()).then_some(batch.journal);
+        let done = (written.len() == batch.posts.len()).then_some(batch.journal);
         let marked = synced.and_then(|()| {
             lock(store)
                 .mark_written_many(&ids, now, done)
@@ -336,7 +319,7 @@ fn write_claimed(store: &Mutex<Store>, dir: &Path, durable: bool, batch: Claimed
         match marked {
             Ok(()) => {
                 for (i, _, path) in &written {
-                    let post = &batch.jobs[*i].post;
+                    let post = &batch.posts[*i].0.post;
                     info!(
                         feed = %post.feed,
                         path = %path.display(),
@@ -356,7 +339,7 @@ fn write_claimed(store: &Mutex<Store>, dir: &Path, durable: bool, batch: Claimed
             }
         }
     }
-    for (job, result) in batch.jobs.into_iter().zip(results) {
+    for ((job, _), result) in batch.posts.into_iter().zip(results) {
         let _ = job.reply.send(result);
     }
 }
@@ -417,9 +400,7 @@ pub fn finish_write(
     now: i64,
 ) -> Result<PathBuf, WriteError> {
     let path = place_file(dir, file, content, true, &mut |base| {
-        let file = free_name(store, Some(dir), base)?;
-        store.set_file(id, &file)?;
-        Ok(file)
+        rename_claim(store, dir, id, base)
     })?;
     store.mark_written(id, now)?;
     Ok(path)
@@ -469,6 +450,14 @@ fn place_file(
         path: dir.join(file),
     }
     .into())
+}
+
+/// Moves claim `id` to the next free name after `base` (a person took the
+/// one it had) and returns it.
+fn rename_claim(store: &mut Store, dir: &Path, id: i64, base: &str) -> Result<String, StoreError> {
+    let file = free_name(store, Some(dir), base)?;
+    store.set_file(id, &file)?;
+    Ok(file)
 }
 
 /// The first of `base`, `base-2`, `base-3`… that no entry reserves and,
