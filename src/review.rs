@@ -248,38 +248,32 @@ pub fn list(
                 match published.filter(|p| reads_as_approved(p)) {
                     Some(published) => {
                         let file = published.to_string_lossy();
-                        store
-                            .change_state(
-                                post.id,
-                                EntryState::Draft,
-                                EntryState::Approved,
-                                Some(&file),
-                                now,
-                            )?
-                            .commit()?;
+                        store.set_state(
+                            post.id,
+                            EntryState::Draft,
+                            EntryState::Approved,
+                            Some(&file),
+                            now,
+                        )?;
                         notices.push(Notice::ApprovedByHand {
                             id: post.id,
                             path: published,
                         });
                     }
                     None => {
-                        store
-                            .change_state(
-                                post.id,
-                                EntryState::Draft,
-                                EntryState::Missing,
-                                None,
-                                now,
-                            )?
-                            .commit()?;
+                        store.set_state(
+                            post.id,
+                            EntryState::Draft,
+                            EntryState::Missing,
+                            None,
+                            now,
+                        )?;
                         notices.push(Notice::Missing { id: post.id, path });
                     }
                 }
             }
             (EntryState::Draft, Some(Ok(fm))) if !fm.draft => {
-                store
-                    .change_state(post.id, EntryState::Draft, EntryState::Approved, None, now)?
-                    .commit()?;
+                store.set_state(post.id, EntryState::Draft, EntryState::Approved, None, now)?;
                 notices.push(Notice::ApprovedByHand { id: post.id, path });
             }
             (EntryState::Draft, Some(parsed)) => {
@@ -291,9 +285,7 @@ pub fn list(
             }
             (_, Some(Ok(fm))) if fm.draft => {
                 // Recorded missing, but a draft is back under its name.
-                store
-                    .change_state(post.id, EntryState::Missing, EntryState::Draft, None, now)?
-                    .commit()?;
+                store.set_state(post.id, EntryState::Missing, EntryState::Draft, None, now)?;
                 notices.push(Notice::Returned {
                     id: post.id,
                     path: path.clone(),

@@ -345,16 +345,29 @@ impl PostCounts {
 }
 
 /// A state change in progress: a write transaction holding the store's lock.
-/// [`StateChange::commit`] makes it permanent; dropping it undoes it, so a
-/// caller can do its file work in between and back out on failure.
+/// [`StateChange::commit`] makes it permanent, synced to disk; dropping it
+/// undoes it, so a caller can do its file work in between and back out on
+/// failure. Either way the connection is back to `synchronous=NORMAL` after.
 pub struct StateChange<'s> {
-    tx: rusqlite::Transaction<'s>,
+    conn: &'s Connection,
+    committed: bool,
 }
 
 impl StateChange<'_> {
     /// Makes the change permanent.
-    pub fn commit(self) -> Result<(), StoreError> {
-        Ok(self.tx.commit()?)
+    pub fn commit(mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch("COMMIT")?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for StateChange<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        let _ = self.conn.pragma_update(None, "synchronous", "NORMAL");
     }
 }
 
@@ -892,10 +905,15 @@ impl Store {
         // The review has changed a file by the time this commits: the commit
         // is synced so that after a power loss the store agrees with the file.
         self.conn.pragma_update(None, "synchronous", "FULL")?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let changed = tx.execute(
+        if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+            let _ = self.conn.pragma_update(None, "synchronous", "NORMAL");
+            return Err(e.into());
+        }
+        let change = StateChange {
+            conn: &self.conn,
+            committed: false,
+        };
+        let changed = change.conn.execute(
             "UPDATE entries SET state = ?3, published_file = coalesce(?4, published_file),
                     reviewed_at = ?5
              WHERE id = ?1 AND state = ?2",
@@ -904,17 +922,21 @@ impl Store {
         if changed != 1 {
             return Err(StoreError::StateChanged { id, expected: from });
         }
-        Ok(StateChange { tx })
+        Ok(change)
     }
 
-    /// Counts entries of `feed` by state name.
-    pub fn count_entries(&self, feed: &str, state: EntryState) -> Result<u64, StoreError> {
-        let count: i64 = self.conn.query_row(
-            "SELECT count(*) FROM entries WHERE feed = ?1 AND state = ?2",
-            params![feed, state.as_str()],
-            |row| row.get(0),
-        )?;
-        Ok(count.unsigned_abs())
+    /// Moves post `id` from state `from` to `to` at once: a
+    /// [`Store::change_state`] with no file work in between.
+    pub fn set_state(
+        &mut self,
+        id: i64,
+        from: EntryState,
+        to: EntryState,
+        published_file: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.change_state(id, from, to, published_file, now)?
+            .commit()
     }
 }
 
@@ -1192,11 +1214,6 @@ mod tests {
         assert_eq!(pending[0].final_state, EntryState::Approved);
         store.mark_written(id, 2).expect("mark");
         assert!(store.pending().expect("pending").is_empty());
-        assert_eq!(
-            store
-                .count_entries("F", EntryState::Approved)
-                .expect("count"),
-            1
-        );
+        assert_eq!(store.count_posts("F").expect("count").approved, 1);
     }
 }
