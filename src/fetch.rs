@@ -44,6 +44,8 @@ pub struct Fetched {
     pub validators: Validators,
     /// `Cache-Control: max-age`, if the server sent one.
     pub max_age: Option<Duration>,
+    /// The address of the server that answered (none for `file:`).
+    pub remote_addr: Option<IpAddr>,
 }
 
 /// What a fetch produced.
@@ -52,7 +54,7 @@ pub enum FetchOutcome {
     /// 304: nothing changed since the validators were issued.
     NotModified,
     /// 2xx with a body.
-    Fetched(Fetched),
+    Fetched(Box<Fetched>),
 }
 
 /// A fetch that failed.
@@ -271,6 +273,7 @@ impl Fetcher {
         }
         let headers = response.headers().clone();
         let final_url = response.url().clone();
+        let remote_addr = response.remote_addr().map(|a| a.ip());
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(request_err)? {
             if bytes.len() as u64 + chunk.len() as u64 > limit {
@@ -281,7 +284,7 @@ impl Fetcher {
             }
             bytes.extend_from_slice(&chunk);
         }
-        Ok(FetchOutcome::Fetched(Fetched {
+        Ok(FetchOutcome::Fetched(Box::new(Fetched {
             bytes,
             final_url,
             content_type: header_str(&headers, header::CONTENT_TYPE),
@@ -290,7 +293,8 @@ impl Fetcher {
                 last_modified: header_str(&headers, header::LAST_MODIFIED),
             },
             max_age: parse_max_age(&headers),
-        }))
+            remote_addr,
+        })))
     }
 }
 
@@ -369,21 +373,15 @@ fn private_literal_host(url: &Url) -> Option<String> {
     private.then(|| url.host_str().unwrap_or_default().to_string())
 }
 
-/// Whether `url`'s host is, or resolves to, a private address: a feed
-/// served from such an address may link to pages on it.
-pub async fn is_private_host(url: &Url) -> bool {
-    if url.scheme() == "file" {
-        return false;
-    }
-    if private_literal_host(url).is_some() {
-        return true;
-    }
-    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
-        return false;
-    };
-    match tokio::net::lookup_host((host, port)).await {
-        Ok(mut addrs) => addrs.any(|a| is_private_address(a.ip())),
-        Err(_) => false,
+/// Where the article pages of a feed may be fetched from: anywhere when the
+/// config allows private addresses or the feed itself was served from one
+/// (`feed_addr`, the address that answered the feed request), else public
+/// addresses only.
+pub fn article_reach(allow_private: bool, feed_addr: Option<IpAddr>) -> Reach {
+    if allow_private || feed_addr.is_some_and(is_private_address) {
+        Reach::Any
+    } else {
+        Reach::PublicOnly
     }
 }
 
@@ -453,13 +451,14 @@ async fn read_file(url: &Url, limit: u64) -> Result<FetchOutcome, FetchError> {
             limit,
         });
     }
-    Ok(FetchOutcome::Fetched(Fetched {
+    Ok(FetchOutcome::Fetched(Box::new(Fetched {
         bytes,
         final_url: url.clone(),
         content_type: None,
         validators: Validators::default(),
         max_age: None,
-    }))
+        remote_addr: None,
+    })))
 }
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
@@ -553,10 +552,20 @@ mod tests {
             .err()
             .expect("refused");
         assert_eq!(err.to_string(), "localhost is a private address");
-        let url = Url::parse("http://localhost:1/").expect("url");
-        assert!(is_private_host(&url).await);
-        let file = Url::parse("file:///tmp/feed.xml").expect("url");
-        assert!(!is_private_host(&file).await);
+    }
+
+    #[test]
+    fn a_feed_served_from_a_private_address_may_link_there() {
+        let loopback = Some("127.0.0.1".parse().expect("ip"));
+        let public = Some("1.1.1.1".parse().expect("ip"));
+        assert_eq!(article_reach(false, loopback), Reach::Any);
+        assert_eq!(article_reach(false, public), Reach::PublicOnly);
+        assert_eq!(
+            article_reach(false, None),
+            Reach::PublicOnly,
+            "a file: feed"
+        );
+        assert_eq!(article_reach(true, None), Reach::Any);
     }
 
     #[test]

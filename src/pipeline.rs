@@ -44,9 +44,6 @@ pub enum FeedError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Writing a post failed.
-    #[error(transparent)]
-    Output(#[from] OutputError),
     /// The writer could not write a post.
     #[error(transparent)]
     Write(#[from] WriteError),
@@ -73,7 +70,7 @@ impl From<FeedError> for PassError {
     fn from(err: FeedError) -> PassError {
         match err {
             FeedError::Store(e) | FeedError::Write(WriteError::Store(e)) => PassError::Store(e),
-            FeedError::Output(e) | FeedError::Write(WriteError::Output(e)) => PassError::Output(e),
+            FeedError::Write(WriteError::Output(e)) => PassError::Output(e),
             other => PassError::Task(other.to_string()),
         }
     }
@@ -235,8 +232,11 @@ impl Pipeline {
     }
 }
 
-/// Polls in progress per `concurrency` slot: the others wait for the writer.
-pub const POLLS_PER_WORKING_SLOT: usize = 4;
+/// Polls in progress at once for `config`: four per `concurrency` slot, the
+/// rest of them waiting for the writer.
+pub fn polls_in_progress(config: &Config) -> usize {
+    config.concurrency * 4
+}
 
 /// One pass: finish interrupted writes, then poll every feed once.
 pub async fn poll_all(pipeline: Arc<Pipeline>) -> Result<PassReport, PassError> {
@@ -246,9 +246,7 @@ pub async fn poll_all(pipeline: Arc<Pipeline>) -> Result<PassReport, PassError> 
         posts_written: recovered,
         ..PassReport::default()
     };
-    let limit = Arc::new(Semaphore::new(
-        pipeline.config.concurrency * POLLS_PER_WORKING_SLOT,
-    ));
+    let limit = Arc::new(Semaphore::new(polls_in_progress(&pipeline.config)));
     let mut tasks = JoinSet::new();
     let disabled: HashSet<String> = pipeline
         .with_store(|s| s.schedule_states())
@@ -525,9 +523,10 @@ async fn poll_feed_inner(
             };
             return Ok((report, None, None));
         }
-        FetchOutcome::Fetched(fetched) => fetched,
+        FetchOutcome::Fetched(fetched) => *fetched,
     };
     let base = fetched.final_url.clone();
+    let feed_addr = fetched.remote_addr;
     let bytes = fetched.bytes;
     let mut parsed = tokio::task::spawn_blocking(move || parse_newest_first(&bytes, &base))
         .await
@@ -557,7 +556,7 @@ async fn poll_feed_inner(
     };
 
     let feed = Arc::new(feed.clone());
-    let selectors = Arc::new(FeedSelectors::of(&feed).await);
+    let selectors = Arc::new(FeedSelectors::of(&feed, feed_addr));
     // Build each post (fetching its page when configured) and queue it for
     // the writer; then collect the answers, so the writer can batch them.
     let mut answers = Vec::with_capacity(candidates.len());
@@ -735,15 +734,8 @@ struct FeedSelectors {
 }
 
 impl FeedSelectors {
-    async fn of(feed: &FeedConfig) -> FeedSelectors {
-        let article_reach = if !wants_article_page(feed)
-            || feed.allow_private_addresses
-            || fetch::is_private_host(&feed.url).await
-        {
-            Reach::Any
-        } else {
-            Reach::PublicOnly
-        };
+    fn of(feed: &FeedConfig, feed_addr: Option<std::net::IpAddr>) -> FeedSelectors {
+        let article_reach = fetch::article_reach(feed.allow_private_addresses, feed_addr);
         let parse = |list: &[String]| -> Vec<_> {
             list.iter()
                 .filter_map(|css| extract::parse_selector(css))
@@ -932,11 +924,11 @@ pub async fn preview_feed(
 ) -> Result<Vec<PreviewPost>, FeedError> {
     let hosts = HostLimiter::new(config.per_host_limit);
     let fetched = match fetcher.fetch(&feed.url, &feed.http, None).await? {
-        FetchOutcome::Fetched(fetched) => fetched,
+        FetchOutcome::Fetched(fetched) => *fetched,
         FetchOutcome::NotModified => return Ok(Vec::new()),
     };
     let parsed = parse_newest_first(&fetched.bytes, &fetched.final_url)?;
-    let selectors = FeedSelectors::of(feed).await;
+    let selectors = FeedSelectors::of(feed, fetched.remote_addr);
     let now = Utc::now();
     let mut posts = Vec::with_capacity(parsed.items.len());
     for item in parsed.items {

@@ -83,9 +83,9 @@ pub async fn run(
     if recovered > 0 {
         info!(recovered, "finished posts interrupted by an earlier run");
     }
-    let mut limit = Arc::new(Semaphore::new(
-        pipeline.config.concurrency * pipeline::POLLS_PER_WORKING_SLOT,
-    ));
+    let mut limit = Arc::new(Semaphore::new(pipeline::polls_in_progress(
+        &pipeline.config,
+    )));
     // A poll task yields its report, or `None` when shutdown came first.
     let mut tasks: JoinSet<Option<Result<FeedReport, FeedError>>> = JoinSet::new();
     let mut running: HashSet<String> = HashSet::new();
@@ -173,9 +173,7 @@ pub async fn run(
                 Some(Signal::Reload) => {
                     if let Some(new) = reload(&options, &pipeline, &store, &stop) {
                         if new.config.concurrency != pipeline.config.concurrency {
-                            limit = Arc::new(Semaphore::new(
-                                new.config.concurrency * pipeline::POLLS_PER_WORKING_SLOT,
-                            ));
+                            limit = Arc::new(Semaphore::new(pipeline::polls_in_progress(&new.config)));
                         }
                         pipeline = Arc::new(new);
                     }
