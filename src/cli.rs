@@ -224,15 +224,21 @@ fn open_store(config: &Config) -> anyhow::Result<Store> {
         .with_context(|| format!("opening the store named by {}", config.path.display()))
 }
 
-fn poll(config: Config) -> anyhow::Result<u8> {
+/// What `poll` and `run` start with: a warning when there is nothing to poll,
+/// the one-poller lock on the database, and the store.
+fn open_for_polling(config: &Config) -> anyhow::Result<(linkpost::store::PollerLock, Store)> {
     if config.feeds.is_empty() {
         tracing::warn!(
             "no feeds configured; add a [[feed]] table to {}",
             config.path.display()
         );
     }
-    let _lock = linkpost::store::PollerLock::acquire(&config.database)?;
-    let store = open_store(&config)?;
+    let lock = linkpost::store::PollerLock::acquire(&config.database)?;
+    Ok((lock, open_store(config)?))
+}
+
+fn poll(config: Config) -> anyhow::Result<u8> {
+    let (_lock, store) = open_for_polling(&config)?;
     let pipeline =
         Arc::new(Pipeline::new(Arc::new(config), store).context("building the HTTP client")?);
     let report = runtime()?.block_on(pipeline::poll_all(Arc::clone(&pipeline)))?;
@@ -250,14 +256,7 @@ fn poll(config: Config) -> anyhow::Result<u8> {
 }
 
 fn run_daemon(config: Config, args: RunArgs) -> anyhow::Result<u8> {
-    if config.feeds.is_empty() {
-        tracing::warn!(
-            "no feeds configured; add a [[feed]] table to {}",
-            config.path.display()
-        );
-    }
-    let _lock = linkpost::store::PollerLock::acquire(&config.database)?;
-    let store = open_store(&config)?;
+    let (_lock, store) = open_for_polling(&config)?;
     let options = DaemonOptions {
         config_path: config.path.clone(),
         shutdown_grace: args.shutdown_grace,

@@ -633,27 +633,27 @@ impl Backup {
 
     /// A second name for the draft; the draft stays where it is.
     fn link(id: i64, original: &Path) -> Result<Backup, ReviewError> {
-        let backup = Backup::path_for(original);
-        let _ = fs::remove_file(&backup);
-        fs::hard_link(original, &backup).map_err(|source| ReviewError::Io {
-            id,
-            action: "keep a backup of",
-            path: original.to_path_buf(),
-            source,
-        })?;
-        Ok(Backup {
-            id,
-            original: original.to_path_buf(),
-            backup,
+        Backup::keep(id, original, "keep a backup of", |from, to| {
+            let _ = fs::remove_file(to);
+            fs::hard_link(from, to)
         })
     }
 
     /// Moves the draft out of the way.
     fn rename(id: i64, original: &Path) -> Result<Backup, ReviewError> {
+        Backup::keep(id, original, "move", |from, to| fs::rename(from, to))
+    }
+
+    fn keep(
+        id: i64,
+        original: &Path,
+        action: &'static str,
+        op: impl FnOnce(&Path, &Path) -> io::Result<()>,
+    ) -> Result<Backup, ReviewError> {
         let backup = Backup::path_for(original);
-        fs::rename(original, &backup).map_err(|source| ReviewError::Io {
+        op(original, &backup).map_err(|source| ReviewError::Io {
             id,
-            action: "move",
+            action,
             path: original.to_path_buf(),
             source,
         })?;

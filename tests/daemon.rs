@@ -7,7 +7,8 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    Daemon, Recorder, TestDir, hits_to, linkpost_async, read_post, rss, serve_recorder, wait_until,
+    Daemon, Recorder, TestDir, feeds_json, hits_to, linkpost_async, read_post, rss, serve_recorder,
+    wait_until,
 };
 use wiremock::ResponseTemplate;
 
@@ -26,19 +27,6 @@ async fn poll(dir: &TestDir) -> i32 {
     linkpost_async(vec!["poll".into(), "--config".into(), config])
         .await
         .0
-}
-
-async fn feeds_json(dir: &TestDir) -> serde_json::Value {
-    let config = dir.config_path().display().to_string();
-    let (code, stdout, stderr) = linkpost_async(vec![
-        "feeds".into(),
-        "--json".into(),
-        "--config".into(),
-        config,
-    ])
-    .await;
-    assert_eq!(code, 0, "{stderr}");
-    serde_json::from_str(&stdout).expect("feeds --json prints JSON")
 }
 
 #[tokio::test]

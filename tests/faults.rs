@@ -307,18 +307,11 @@ fn config(server: &FaultServer, extra_top: &str, good_interval: &str) -> TestDir
 
 /// `feeds --json`, by feed name.
 async fn feeds(dir: &TestDir) -> BTreeMap<String, serde_json::Value> {
-    let config = dir.config_path().display().to_string();
-    let (code, stdout, stderr) = linkpost_async(vec![
-        "feeds".into(),
-        "--json".into(),
-        "--config".into(),
-        config,
-    ])
-    .await;
-    assert_eq!(code, 0, "{stderr}");
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout).expect("json");
-    rows.into_iter()
-        .map(|r| (r["name"].as_str().expect("name").to_string(), r))
+    let rows = common::feeds_json(dir).await;
+    rows.as_array()
+        .expect("an array")
+        .iter()
+        .map(|r| (r["name"].as_str().expect("name").to_string(), r.clone()))
         .collect()
 }
 

@@ -191,6 +191,20 @@ pub async fn linkpost_async(args: Vec<String>) -> (i32, String, String) {
     .expect("linkpost task")
 }
 
+/// `linkpost feeds --json` for the test folder's config (exit 0 asserted).
+pub async fn feeds_json(dir: &TestDir) -> serde_json::Value {
+    let config = dir.config_path().display().to_string();
+    let (code, stdout, stderr) = linkpost_async(vec![
+        "feeds".into(),
+        "--json".into(),
+        "--config".into(),
+        config,
+    ])
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    serde_json::from_str(&stdout).expect("feeds --json prints JSON")
+}
+
 /// One request a [`Recorder`] saw.
 #[derive(Debug, Clone)]
 pub struct Hit {
