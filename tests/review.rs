@@ -272,9 +272,12 @@ async fn approve_with_publish_dir_moves_the_file_and_never_clobbers() {
     let (code, stdout, stderr) = run(&dir, &["approve", &istio]);
     assert_eq!(code, 0, "approve; stderr:\n{stderr}");
     let published = publish_dir.join(ISTIO_FILE);
+    let published_real = std::fs::canonicalize(&publish_dir)
+        .expect("publish dir")
+        .join(ISTIO_FILE);
     assert!(
-        stdout.contains(&published.display().to_string()) || stdout.contains(ISTIO_FILE),
-        "{stdout}"
+        stdout.contains(&format!("approved {istio}: {}", published_real.display())),
+        "names where the post went: {stdout}"
     );
     assert!(
         !dir.output_dir().join(ISTIO_FILE).exists(),

@@ -174,7 +174,6 @@ fn a_read_only_database_folder_fails_clearly_and_writes_nothing() {
     let (code, _) = poll(&dir);
     assert_eq!(code, 0);
     std::fs::remove_dir_all(dir.output_dir()).expect("clear drafts");
-    dir.append_config("");
     let (code, stderr) = poll_on_tmpfs(&dir, "state", "ro");
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("Read-only file system"), "{stderr}");
