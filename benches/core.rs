@@ -8,7 +8,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use linkpost::{canon, extract, feed, render};
+use linkpost::post::render;
+use linkpost::{canon, extract, feed};
 use url::Url;
 
 const CNCF_FEED: &str = include_str!("../tests/fixtures/cncf/feed.xml");

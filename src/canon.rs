@@ -73,6 +73,54 @@ pub fn canonicalize(url: &Url) -> Url {
     out
 }
 
+/// Every canonical URL one article is known by: never empty, and the first
+/// is the post's `external_url` (its page's canonical URL when it names one,
+/// else the feed's link). The store dedupes on each of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostUrls {
+    external: String,
+    aliases: Vec<String>,
+}
+
+impl PostUrls {
+    /// The URLs of an article known by `external` alone.
+    pub fn new(external: &Url) -> PostUrls {
+        PostUrls {
+            external: external.to_string(),
+            aliases: Vec::new(),
+        }
+    }
+
+    /// Adds `url` as another name of the article, unless it is one already.
+    pub fn with_alias(mut self, url: &Url) -> PostUrls {
+        let url = url.as_str();
+        if url != self.external && !self.aliases.iter().any(|a| a == url) {
+            self.aliases.push(url.to_string());
+        }
+        self
+    }
+
+    /// The URL the post links to.
+    pub fn external(&self) -> &str {
+        &self.external
+    }
+
+    /// Every URL, the external one first.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.external.as_str()).chain(self.aliases.iter().map(String::as_str))
+    }
+
+    /// How many URLs there are (at least one).
+    pub fn len(&self) -> usize {
+        1 + self.aliases.len()
+    }
+
+    /// Always false: a post has a URL. Here for the `len` convention.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,47 +3,52 @@
 //!
 //! # Layout
 //!
-//! Data flows one way, one module per stage:
+//! Data flows one way, a folder per stage, a file per concern:
 //!
 //! ```text
-//! FeedConfig ─▶ fetch ─▶ feed::parse_feed ─▶ FeedItem ─▶ canon (dedupe key) ─▶ store (seen?)
-//!            ─▶ extract (summary) ─▶ render::Post ─▶ store (claim) ─▶ output (write) ─▶ store (written)
+//! FeedConfig ─▶ fetch ─▶ feed::parse_feed ─▶ FeedItem ─▶ refresh::classify (canon, store: seen?)
+//!            ─▶ post::build_post (extract) ─▶ Post ─▶ post::render ─▶ writer (store: claim,
+//!               file, mark) ─▶ store: the poll's PollOutcome
 //! ```
 //!
-//! - [`config`]: the TOML file, validated.
-//! - [`fetch`]: the polite HTTP client (and `file:` reads).
+//! - [`config`]: the TOML file, validated (raw serde structs, then checks).
+//! - [`fetch`]: the polite HTTP client (and `file:` reads); `guard` keeps
+//!   article pages out of private networks, `headers` reads statuses and
+//!   `Retry-After`, `limiter` caps requests per host.
 //! - [`feed`]: feed bytes to [`feed::FeedItem`]s (wraps feed-rs).
-//! - [`canon`]: URL canonicalisation, the dedupe key.
-//! - [`extract`]: HTML to clean text, selectors, sentence cutting.
-//! - [`render`]: a [`render::Post`] to markdown with YAML front matter.
-//! - [`front_matter`]: reading a post file back, and flipping its `draft` flag.
+//! - [`canon`]: URL canonicalisation, the dedupe key, and [`canon::PostUrls`].
+//! - [`extract`]: HTML to clean text: selectors, main content, charsets, sentences.
+//! - [`refresh`]: one poll of one feed as named steps (`mod.rs`), dedupe
+//!   (`classify`), article pages (`article`), what a poll reports and records
+//!   (`report`), when it is due next (`schedule`), `linkpost poll`'s pass
+//!   (`pass`) and `preview`.
+//! - [`post`]: the summary chain (`build`), rendering with YAML front matter
+//!   (`render`), reading a post file back (`front_matter`), file names.
+//! - [`writer`]: claims posts in batches (`claim`), writes and syncs their
+//!   files (`files`), finishes what a crash left (`recovery`), on two threads.
+//! - [`output`]: atomic, never-clobbering file writes.
+//! - [`store`]: SQLite: schema and migrations, feeds, entries, the writer's
+//!   journal, review states, the one-poller lock.
 //! - [`review`]: `drafts`, `approve` and `reject`.
-//! - [`output`]: file names and atomic, never-clobbering writes.
-//! - [`store`]: SQLite: feeds, entries, claims.
-//! - [`writer`]: claims, writes and syncs posts in batches, on its own thread.
-//! - [`pipeline`]: one poll of one feed, and one pass over all feeds.
-//! - [`schedule`]: when a feed is polled next (backoff, Retry-After, jitter).
-//! - [`scheduler`]: the daemon loop: due feeds, limits, reload, clean stop.
-//! - [`signals`], [`systemd`]: Unix signals and `sd_notify`.
+//! - [`daemon`]: the due queue (pure), the scheduler shell, Unix signals,
+//!   systemd notify.
+//! - [`clock`]: the time, passed in so tests can pause it.
 //!
-//! `feed`, `extract`, `canon` and `render` are pure and synchronous; the
-//! store is the only shared state.
+//! `feed`, `extract`, `canon`, `post` and the schedule maths are pure and
+//! synchronous; the store is the only shared state.
 
 #![warn(missing_docs)]
 
 pub mod canon;
+pub mod clock;
 pub mod config;
+pub mod daemon;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
-pub mod front_matter;
 pub mod output;
-pub mod pipeline;
-pub mod render;
+pub mod post;
+pub mod refresh;
 pub mod review;
-pub mod schedule;
-pub mod scheduler;
-pub mod signals;
 pub mod store;
-pub mod systemd;
 pub mod writer;

@@ -1,4 +1,4 @@
-//! Output: file names for posts and atomic, never-clobbering writes.
+//! Output: atomic, never-clobbering writes of post files.
 //!
 //! A post is written to a temporary file in the output folder, flushed to
 //! disk, then hard-linked to its final name, which fails rather than replace an
@@ -11,11 +11,6 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, FixedOffset};
-
-/// Longest slug, in characters, before the `.md` extension and any suffix.
-pub const MAX_SLUG_LEN: usize = 80;
-
 /// Folder of temporary files inside the output folder; a leading dot hides
 /// it from site generators, and a folder of its own keeps the crash cleanup
 /// from listing every post.
@@ -25,22 +20,20 @@ const TEMP_DIR: &str = ".linkpost-tmp";
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     /// The output folder could not be created.
-    #[error("cannot create output folder {path}: {source}; check its permissions")]
+    #[error("cannot create output folder {path}: {cause}; check its permissions")]
     CreateDir {
         /// The folder.
         path: PathBuf,
-        /// The cause.
-        #[source]
-        source: io::Error,
+        /// The cause, printed in the message.
+        cause: io::Error,
     },
     /// Writing the file failed.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {cause}")]
     Write {
         /// The file.
         path: PathBuf,
-        /// The cause.
-        #[source]
-        source: io::Error,
+        /// The cause, printed in the message.
+        cause: io::Error,
     },
     /// Another file already holds the name.
     #[error("refusing to overwrite existing file {path}")]
@@ -50,64 +43,18 @@ pub enum OutputError {
     },
 }
 
-/// Turns a title into an ASCII slug of at most [`MAX_SLUG_LEN`] characters.
-///
-/// Only `a-z`, `0-9` and single inner `-` remain, so a slug can never name a
-/// folder, a parent, a hidden file or a device.
-pub fn slugify(title: &str) -> String {
-    let ascii = deunicode::deunicode(title).to_ascii_lowercase();
-    let mut slug = String::with_capacity(ascii.len().min(MAX_SLUG_LEN * 2));
-    for c in ascii.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-        if slug.len() > MAX_SLUG_LEN {
-            break;
-        }
-    }
-    if slug.len() > MAX_SLUG_LEN {
-        // Cut at the last word boundary that fits, if there is a sensible one.
-        let cut = slug[..=MAX_SLUG_LEN]
-            .rfind('-')
-            .filter(|&p| p >= MAX_SLUG_LEN / 2)
-            .unwrap_or(MAX_SLUG_LEN);
-        slug.truncate(cut);
-    }
-    while slug.ends_with('-') {
-        slug.pop();
-    }
-    if slug.is_empty() {
-        slug.push_str("post");
-    }
-    slug
-}
-
-/// The file name for a post: `YYYY-MM-DD-<slug>.md`. When it is taken,
-/// [`alternative_name`] gives the next ones.
-pub fn file_name(date: &DateTime<FixedOffset>, slug: &str) -> String {
-    format!("{}-{slug}.md", date.format("%Y-%m-%d"))
-}
-
-/// The `attempt`-th alternative of a file name: `a.md` → `a-2.md`.
-pub fn alternative_name(file: &str, attempt: u32) -> String {
-    let stem = file.strip_suffix(".md").unwrap_or(file);
-    format!("{stem}-{attempt}.md")
-}
-
 /// Creates the output folder if needed.
 pub fn ensure_dir(dir: &Path) -> Result<(), OutputError> {
-    fs::create_dir_all(dir).map_err(|source| OutputError::CreateDir {
+    fs::create_dir_all(dir).map_err(|cause| OutputError::CreateDir {
         path: dir.to_path_buf(),
-        source,
+        cause,
     })
 }
 
 /// Writes `content` to `dir/name` atomically, never replacing an existing
 /// file, and syncs it and the folder to disk.
 ///
-/// `name` must be a bare file name (as [`file_name`] makes). Returns the path.
+/// `name` must be a bare file name (as [`crate::post::file_name`] makes). Returns the path.
 pub fn write_new(dir: &Path, name: &str, content: &str) -> Result<PathBuf, OutputError> {
     write_new_with(dir, name, content, true)
 }
@@ -130,9 +77,9 @@ fn write_new_with(
         match write_anonymous(dir, &path, content, sync) {
             Ok(()) => {
                 if sync {
-                    sync_dir(dir).map_err(|source| OutputError::Write {
+                    sync_dir(dir).map_err(|cause| OutputError::Write {
                         path: path.clone(),
-                        source,
+                        cause,
                     })?;
                 }
                 return Ok(path);
@@ -143,7 +90,7 @@ fn write_new_with(
             // No O_TMPFILE on this file system, or no /proc to name the
             // file by: a named temporary file does the same job.
             Err(e) if anonymous_unsupported(&e) => {}
-            Err(source) => return Err(OutputError::Write { path, source }),
+            Err(cause) => return Err(OutputError::Write { path, cause }),
         }
     }
     let tmp_path = write_temp_with(dir, name, content, sync)?;
@@ -152,9 +99,9 @@ fn write_new_with(
     // The temporary name goes either way; the content now lives at `path`.
     let _ = fs::remove_file(&tmp_path);
     tidy_temp_dir(dir);
-    let write_err = |source| OutputError::Write {
+    let write_err = |cause| OutputError::Write {
         path: path.clone(),
-        source,
+        cause,
     };
     match result {
         Ok(()) => {
@@ -220,9 +167,9 @@ fn write_temp_with(
     content: &str,
     sync: bool,
 ) -> Result<PathBuf, OutputError> {
-    let write_err = |source| OutputError::Write {
+    let write_err = |cause| OutputError::Write {
         path: dir.join(name),
-        source,
+        cause,
     };
     if !is_plain_name(name) {
         return Err(write_err(io::Error::new(
@@ -259,9 +206,9 @@ pub fn replace(dir: &Path, name: &str, content: &str) -> Result<PathBuf, OutputE
         let _ = fs::remove_file(&tmp);
     }
     tidy_temp_dir(dir);
-    renamed.map_err(|source| OutputError::Write {
+    renamed.map_err(|cause| OutputError::Write {
         path: path.clone(),
-        source,
+        cause,
     })?;
     Ok(path)
 }
@@ -315,9 +262,9 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 /// durable: one `syncfs` of the file system holding `dir` on Linux (one
 /// flush for the whole batch), otherwise an fsync of each file and the folder.
 pub fn sync_batch(dir: &Path, files: &[PathBuf]) -> Result<(), OutputError> {
-    let sync_err = |source| OutputError::Write {
+    let sync_err = |cause| OutputError::Write {
         path: dir.to_path_buf(),
-        source,
+        cause,
     };
     #[cfg(target_os = "linux")]
     {
@@ -361,22 +308,6 @@ pub fn remove_stale_temp_files(dir: &Path) -> io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slugs_are_ascii_and_bounded() {
-        assert_eq!(
-            slugify(
-                "KubeCon + CloudNativeCon North America 2025 Co-located Event Deep Dive: Istio Day"
-            ),
-            "kubecon-cloudnativecon-north-america-2025-co-located-event-deep-dive-istio-day"
-        );
-        assert_eq!(slugify("Ünïcødé — café"), "unicode-cafe");
-        assert_eq!(slugify("../../etc/passwd"), "etc-passwd");
-        assert_eq!(slugify("/"), "post");
-        assert_eq!(slugify("日本語"), "ri-ben-yu");
-        let long = slugify(&"word ".repeat(100));
-        assert!(long.len() <= MAX_SLUG_LEN && !long.ends_with('-'), "{long}");
-    }
 
     #[test]
     fn write_new_never_overwrites() {

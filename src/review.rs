@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::front_matter::{self, FrontMatter, FrontMatterError};
 use crate::output::{self, OutputError};
+use crate::post::front_matter::{self, FrontMatter, FrontMatterError};
 use crate::store::{EntryState, PostRecord, Store, StoreError};
 
 /// Prefix of a draft's backup while a review change is in flight.
@@ -86,15 +86,14 @@ pub enum ReviewError {
         path: PathBuf,
     },
     /// The draft's front matter cannot be read.
-    #[error("post {id}: {path} cannot be reviewed: {source}; fix the file by hand and try again")]
+    #[error("post {id}: {path} cannot be reviewed: {cause}; fix the file by hand and try again")]
     FrontMatter {
         /// Entry id.
         id: i64,
         /// The draft.
         path: PathBuf,
-        /// What is wrong.
-        #[source]
-        source: FrontMatterError,
+        /// What is wrong, printed in the message.
+        cause: FrontMatterError,
     },
     /// The publish folder already has a different file of that name.
     #[error(
@@ -107,7 +106,7 @@ pub enum ReviewError {
         path: PathBuf,
     },
     /// A file operation failed; nothing was changed.
-    #[error("post {id}: cannot {action} {path}: {source}; nothing was changed")]
+    #[error("post {id}: cannot {action} {path}: {cause}; nothing was changed")]
     Io {
         /// Entry id.
         id: i64,
@@ -115,18 +114,16 @@ pub enum ReviewError {
         action: &'static str,
         /// The file.
         path: PathBuf,
-        /// The cause.
-        #[source]
-        source: io::Error,
+        /// The cause, printed in the message.
+        cause: io::Error,
     },
     /// The store failed; nothing was changed.
-    #[error("post {id}: {source}; nothing was changed")]
+    #[error("post {id}: {cause}; nothing was changed")]
     Store {
         /// Entry id.
         id: i64,
-        /// The cause.
-        #[source]
-        source: StoreError,
+        /// The cause, printed in the message.
+        cause: StoreError,
     },
     /// Listing or recovery could not read the store.
     #[error(transparent)]
@@ -374,19 +371,19 @@ pub fn resolve(store: &Store, folders: Folders<'_>, arg: &str) -> Result<Target,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(ReviewError::Missing { id: post.id, path });
         }
-        Err(source) => {
+        Err(cause) => {
             return Err(ReviewError::Io {
                 id: post.id,
                 action: "read",
                 path,
-                source,
+                cause,
             });
         }
     };
-    let front_matter = front_matter::read(&text).map_err(|source| ReviewError::FrontMatter {
+    let front_matter = front_matter::read(&text).map_err(|cause| ReviewError::FrontMatter {
         id: post.id,
         path: path.clone(),
-        source,
+        cause,
     })?;
     Ok(Target {
         post,
@@ -467,21 +464,21 @@ pub fn approve(
             let guard = TempGuard(Some(tmp.clone()));
             let change = store
                 .change_state(id, EntryState::Draft, EntryState::Approved, None, now)
-                .map_err(|source| ReviewError::Store { id, source })?;
+                .map_err(|cause| ReviewError::Store { id, cause })?;
             let backup = Backup::link(id, &target.path)?;
-            if let Err(source) = fs::rename(&tmp, &target.path) {
+            if let Err(cause) = fs::rename(&tmp, &target.path) {
                 backup.remove();
                 return Err(ReviewError::Io {
                     id,
                     action: "replace",
                     path: target.path.clone(),
-                    source,
+                    cause,
                 });
             }
             guard.disarm();
-            if let Err(source) = change.commit() {
+            if let Err(cause) = change.commit() {
                 backup.restore();
-                return Err(ReviewError::Store { id, source });
+                return Err(ReviewError::Store { id, cause });
             }
             backup.remove();
             output::tidy_temp_dir(dir);
@@ -503,11 +500,11 @@ fn publish(
 ) -> Result<Approved, ReviewError> {
     let id = target.post.id;
     output::ensure_dir(publish_dir).map_err(|e| output_error(id, e))?;
-    let dest_dir = fs::canonicalize(publish_dir).map_err(|source| ReviewError::Io {
+    let dest_dir = fs::canonicalize(publish_dir).map_err(|cause| ReviewError::Io {
         id,
         action: "open",
         path: publish_dir.to_path_buf(),
-        source,
+        cause,
     })?;
     let dest = dest_dir.join(&target.post.file);
     let change = store
@@ -518,7 +515,7 @@ fn publish(
             Some(&dest.to_string_lossy()),
             now,
         )
-        .map_err(|source| ReviewError::Store { id, source })?;
+        .map_err(|cause| ReviewError::Store { id, cause })?;
     // Written first, so a full disk fails before the draft is touched.
     let created = match output::write_new(&dest_dir, &target.post.file, text) {
         Ok(_) => true,
@@ -543,10 +540,10 @@ fn publish(
             return Err(e);
         }
     };
-    if let Err(source) = change.commit() {
+    if let Err(cause) = change.commit() {
         backup.restore();
         undo_publish();
-        return Err(ReviewError::Store { id, source });
+        return Err(ReviewError::Store { id, cause });
     }
     backup.remove();
     sync(id, output_dir);
@@ -564,11 +561,11 @@ pub fn reject(
     let id = target.post.id;
     let change = store
         .change_state(id, EntryState::Draft, EntryState::Rejected, None, now)
-        .map_err(|source| ReviewError::Store { id, source })?;
+        .map_err(|cause| ReviewError::Store { id, cause })?;
     let backup = Backup::rename(id, &target.path)?;
-    if let Err(source) = change.commit() {
+    if let Err(cause) = change.commit() {
         backup.restore();
-        return Err(ReviewError::Store { id, source });
+        return Err(ReviewError::Store { id, cause });
     }
     backup.remove();
     sync(id, folders.output_dir);
@@ -582,12 +579,12 @@ pub fn recover(store: &Store, output_dir: &Path) -> Result<Vec<Notice>, ReviewEr
     let entries = match fs::read_dir(output_dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(notices),
-        Err(source) => {
+        Err(cause) => {
             return Err(ReviewError::Io {
                 id: 0,
                 action: "list",
                 path: output_dir.to_path_buf(),
-                source,
+                cause,
             });
         }
     };
@@ -651,11 +648,11 @@ impl Backup {
         op: impl FnOnce(&Path, &Path) -> io::Result<()>,
     ) -> Result<Backup, ReviewError> {
         let backup = Backup::path_for(original);
-        op(original, &backup).map_err(|source| ReviewError::Io {
+        op(original, &backup).map_err(|cause| ReviewError::Io {
             id,
             action,
             path: original.to_path_buf(),
-            source,
+            cause,
         })?;
         Ok(Backup {
             id,
@@ -711,17 +708,17 @@ fn write_temp(id: i64, dir: &Path, name: &str, text: &str) -> Result<PathBuf, Re
 fn output_error(id: i64, e: OutputError) -> ReviewError {
     match e {
         OutputError::Exists { path } => ReviewError::Exists { id, path },
-        OutputError::CreateDir { path, source } => ReviewError::Io {
+        OutputError::CreateDir { path, cause } => ReviewError::Io {
             id,
             action: "create folder",
             path,
-            source,
+            cause,
         },
-        OutputError::Write { path, source } => ReviewError::Io {
+        OutputError::Write { path, cause } => ReviewError::Io {
             id,
             action: "write",
             path,
-            source,
+            cause,
         },
     }
 }

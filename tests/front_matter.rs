@@ -7,7 +7,8 @@ mod common;
 use chrono::DateTime;
 use common::{Value, get, read_post};
 use linkpost::output;
-use linkpost::render::{Post, render_post};
+use linkpost::post::file_name;
+use linkpost::post::{Post, render_post};
 use proptest::prelude::*;
 use url::Url;
 
@@ -116,8 +117,8 @@ proptest! {
     fn post_files_land_inside_the_output_folder(title in hostile_text()) {
         let dir = tempfile::tempdir().expect("tempdir");
         let post = post(title, String::new(), Vec::new(), String::new());
-        let name = output::file_name(&post.date, &output::slugify(&post.title));
-        prop_assert!(name.len() <= "2025-09-09-".len() + output::MAX_SLUG_LEN + ".md".len());
+        let name = file_name::file_name(&post.date, &file_name::slugify(&post.title));
+        prop_assert!(name.len() <= "2025-09-09-".len() + file_name::MAX_SLUG_LEN + ".md".len());
         let path = output::write_new(dir.path(), &name, &render_post(&post)).expect("write");
         let parent = path.parent().expect("has parent").canonicalize().expect("canonical");
         prop_assert_eq!(parent, dir.path().canonicalize().expect("canonical"));

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{TestDir, Value, get, linkpost_async, read_post, serve_fixture};
-use linkpost::pipeline::{self, Pipeline};
+use linkpost::refresh::{self, Refresher, Shared};
 use linkpost::store::Store;
 
 const ISTIO_FILE: &str =
@@ -25,11 +25,11 @@ async fn poll_with_binary(dir: &TestDir) -> (i32, String) {
     (code, stderr)
 }
 
-async fn poll_with_library(dir: &TestDir) -> linkpost::pipeline::PassReport {
+async fn poll_with_library(dir: &TestDir) -> linkpost::refresh::PassReport {
     let config = Arc::new(dir.load_config());
     let store = Store::open(&config.database).expect("open store");
-    let pipeline = Arc::new(Pipeline::new(config, store).expect("pipeline"));
-    pipeline::poll_all(pipeline).await.expect("pass runs")
+    let refresher = Arc::new(Refresher::new(config, &Shared::new(store)).expect("refresher"));
+    refresh::poll_all(refresher).await.expect("pass runs")
 }
 
 #[tokio::test]

@@ -5,7 +5,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use linkpost::{canon, extract, feed, front_matter, output, render};
+use linkpost::post::file_name as output;
+use linkpost::post::{front_matter, render};
+use linkpost::{canon, extract, feed};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(base) = url::Url::parse("https://example.com/feed/") else {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use linkpost::front_matter;
+use linkpost::post::front_matter;
 
 fuzz_target!(|text: &str| {
     let Ok(fm) = front_matter::read(text) else {

@@ -1,4 +1,5 @@
-//! Schedule maths: when a feed is polled next. Pure; `now` is a parameter.
+//! Schedule maths: how long until a feed is polled again, from what its last
+//! poll came to. Pure; the daemon orders feeds by the result.
 
 use std::time::Duration;
 

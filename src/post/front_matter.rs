@@ -1,7 +1,7 @@
 //! Front matter of posts on disk: reading what a reviewer may have edited,
 //! and flipping `draft` without touching any other byte.
 //!
-//! Pure. [`render`](crate::render) writes front matter; this module reads it
+//! Pure. [`render`](super::render) writes front matter; this module reads it
 //! back from a file a person may have changed by hand. The YAML between the
 //! `---` lines goes through a real YAML parser (saphyr), whose spans locate
 //! the `draft` value exactly, so [`set_draft`] rewrites those few bytes and
@@ -242,7 +242,7 @@ mod tests {
 
     #[test]
     fn reads_what_render_writes() {
-        let post = crate::render::Post {
+        let post = crate::post::render::Post {
             title: "---\n- a: 'b' #c".into(),
             date: chrono::DateTime::parse_from_rfc3339("2025-09-09T13:21:00+00:00").expect("date"),
             tags: vec!["a".into(), "b: c".into()],
@@ -252,14 +252,14 @@ mod tests {
             tldr: "t".into(),
             summary: "s\u{202e}".into(),
         };
-        let text = crate::render::render_post(&post);
+        let text = crate::post::render::render_post(&post);
         let fm = read(&text).expect("front matter");
         assert!(fm.draft);
         assert_eq!(fm.get("title"), Some(post.title.as_str()));
         assert_eq!(fm.get("summary"), Some(post.summary.as_str()));
         assert_eq!(fm.get("external_url"), Some(post.external_url.as_str()));
         let flipped = set_draft(&text, &fm, false);
-        let expected = crate::render::render_post(&crate::render::Post {
+        let expected = crate::post::render::render_post(&crate::post::render::Post {
             draft: false,
             ..post
         });

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sd_notify::NotifyState;
 
-use crate::scheduler::Notifier;
+use super::Notifier;
 
 /// Tells systemd what the daemon is doing.
 #[derive(Debug, Default)]

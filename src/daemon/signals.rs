@@ -3,7 +3,7 @@
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use crate::scheduler::Signal;
+use super::Signal;
 
 /// Installs the handlers and forwards each signal as a [`Signal`].
 ///

@@ -1,0 +1,102 @@
+//! `feeds`: each feed's last poll, status, errors, next due time and posts.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::{exit, open_store};
+use linkpost::config::Config;
+
+/// One feed's row in `linkpost feeds`.
+#[derive(Debug, Serialize)]
+struct FeedRow {
+    name: String,
+    url: String,
+    last_poll: Option<String>,
+    last_status: Option<String>,
+    last_error: Option<String>,
+    consecutive_errors: u32,
+    next_due: Option<String>,
+    posts_written: u64,
+    #[serde(flatten)]
+    posts: linkpost::store::PostCounts,
+    disabled: bool,
+}
+
+fn rfc3339(secs: Option<i64>) -> Option<String> {
+    secs.and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+pub(super) fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
+    let store = open_store(config)?;
+    let mut rows = Vec::with_capacity(config.feeds.len());
+    for feed in &config.feeds {
+        let state = store.feed_state(&feed.name)?.unwrap_or_default();
+        let posts = store.count_posts(&feed.name)?;
+        rows.push(FeedRow {
+            name: feed.name.clone(),
+            url: feed.url.to_string(),
+            last_poll: rfc3339(state.last_poll),
+            last_status: state.last_status,
+            last_error: state.last_error,
+            consecutive_errors: state.consecutive_errors,
+            next_due: rfc3339(state.next_due),
+            posts_written: posts.written(),
+            posts,
+            disabled: state.disabled,
+        });
+    }
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+        return Ok(exit::OK);
+    }
+    let dash = || "-".to_string();
+    let table: Vec<[String; 8]> = rows
+        .into_iter()
+        .map(|r| {
+            [
+                r.name,
+                r.last_poll.unwrap_or_else(dash),
+                if r.disabled {
+                    "disabled".to_string()
+                } else {
+                    r.last_status.unwrap_or_else(|| "never polled".to_string())
+                },
+                r.consecutive_errors.to_string(),
+                r.next_due.unwrap_or_else(dash),
+                r.posts_written.to_string(),
+                r.posts.drafts.to_string(),
+                r.last_error.unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let header = [
+        "NAME",
+        "LAST POLL",
+        "STATUS",
+        "ERRORS",
+        "NEXT DUE",
+        "POSTS",
+        "DRAFTS",
+        "LAST ERROR",
+    ]
+    .map(String::from);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &table {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&table) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        writeln!(out, "{}", line.join("  ").trim_end())?;
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,244 @@
+//! The command line: argument parsing, and one file per command group
+//! (`poll` and `run`, `feeds`, review, `preview`). `main` → [`run`] → an
+//! exit code; errors print once, as one line with their causes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use linkpost::config::Config;
+use linkpost::store::Store;
+
+mod feeds;
+mod poll;
+mod preview;
+mod review;
+
+/// Exit codes a script can rely on.
+pub mod exit {
+    /// Everything worked.
+    pub const OK: u8 = 0;
+    /// An unexpected error (store, output folder, bug).
+    pub const ERROR: u8 = 1;
+    /// `poll` finished, but at least one feed failed.
+    pub const FEED_FAILURES: u8 = 2;
+    /// The configuration is invalid.
+    pub const CONFIG: u8 = 3;
+}
+
+/// Turns new feed entries into link-post markdown drafts.
+#[derive(Debug, Parser)]
+#[command(name = "linkpost", version, about)]
+pub struct Cli {
+    /// Log level when RUST_LOG is not set: error, warn, info, debug, trace.
+    #[arg(long, global = true, default_value = "info")]
+    pub log_level: String,
+    /// Log format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Human,
+    /// One JSON object per event.
+    Json,
+}
+
+/// The config file argument shared by every command.
+#[derive(Debug, clap::Args)]
+pub struct ConfigArg {
+    /// The configuration file.
+    #[arg(
+        long,
+        short,
+        env = "LINKPOST_CONFIG",
+        default_value = "/etc/linkpost/linkpost.toml"
+    )]
+    pub config: PathBuf,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Poll every feed once, write posts for new entries, and exit.
+    Poll(ConfigArg),
+    /// Validate the configuration and exit (0 valid, 3 invalid).
+    Check(ConfigArg),
+    /// Run as a daemon: poll each feed on its interval until SIGTERM/SIGINT;
+    /// SIGHUP reloads the configuration.
+    Run(RunArgs),
+    /// Show each feed's last poll, status, errors, next due time and posts.
+    Feeds(FeedsArgs),
+    /// Show the posts a feed would produce, writing nothing (to tune a selector).
+    Preview(PreviewArgs),
+    /// List the drafts waiting for review, newest first.
+    Drafts(DraftsArgs),
+    /// Approve drafts: set `draft: false`, keeping every edit, and move them
+    /// to `publish_dir` when it is set.
+    Approve(ReviewArgs),
+    /// Reject drafts: remove their files; the articles are never written again.
+    Reject(ReviewArgs),
+}
+
+/// Arguments of `drafts`.
+#[derive(Debug, clap::Args)]
+pub struct DraftsArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Print one JSON array instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `approve` and `reject`.
+#[derive(Debug, clap::Args)]
+pub struct ReviewArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Drafts, by the id `linkpost drafts` shows or by path. Every one is
+    /// checked before any is changed.
+    #[arg(required = true, value_name = "ID|PATH")]
+    drafts: Vec<String>,
+}
+
+/// Arguments of `preview`.
+#[derive(Debug, clap::Args)]
+pub struct PreviewArgs {
+    /// The feed: an http(s) URL or a file.
+    source: String,
+    /// CSS selector for the summary on each article page (repeat to try several in order).
+    #[arg(long)]
+    selector: Vec<String>,
+    /// Elements removed from the article page first (repeatable).
+    #[arg(long)]
+    exclude: Vec<String>,
+    /// Fetch each article page and find its main content, without a selector.
+    #[arg(long)]
+    fetch_article: bool,
+    /// Print one JSON array instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Show at most this many posts.
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    /// Fetch article pages from loopback, private and link-local addresses
+    /// even when the feed is not served from one.
+    #[arg(long)]
+    allow_private_addresses: bool,
+}
+
+/// Arguments of `run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Time polls in flight get to finish after SIGTERM/SIGINT.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    shutdown_grace: std::time::Duration,
+}
+
+/// Arguments of `feeds`.
+#[derive(Debug, clap::Args)]
+pub struct FeedsArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Print one JSON array instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Loads and validates the config, logging its warnings.
+fn load_config(path: &Path) -> Result<Config, linkpost::config::ConfigError> {
+    let config = Config::load(path)?;
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
+    }
+    Ok(config)
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Preview(args) => preview::preview(&args),
+        Command::Check(arg) => with_config(&arg.config, |config| {
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{}: ok, {} feeds",
+                arg.config.display(),
+                config.feeds.len()
+            )?;
+            Ok(exit::OK)
+        }),
+        Command::Poll(arg) => with_config(&arg.config, poll::poll),
+        Command::Run(args) => with_config(&args.config.config.clone(), |config| {
+            poll::run_daemon(config, args)
+        }),
+        Command::Feeds(args) => with_config(&args.config.config, |config| {
+            feeds::feeds(&config, args.json)
+        }),
+        Command::Drafts(args) => with_config(&args.config.config, |config| {
+            review::drafts(&config, args.json)
+        }),
+        Command::Approve(args) => with_config(&args.config.config, |config| {
+            review::review(&config, &args.drafts, review::Verdict::Approve)
+        }),
+        Command::Reject(args) => with_config(&args.config.config, |config| {
+            review::review(&config, &args.drafts, review::Verdict::Reject)
+        }),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        // The reader went away (`linkpost drafts | head -1`): what it read
+        // was all it wanted, so that is no failure.
+        Err(err) if is_broken_pipe(&err) => ExitCode::from(exit::OK),
+        Err(err) => {
+            eprintln!("linkpost: {err:#}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+/// Whether `err` comes from writing to a closed pipe.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Loads the config and runs `command` on it; an invalid config exits 3.
+fn with_config(
+    path: &Path,
+    command: impl FnOnce(Config) -> anyhow::Result<u8>,
+) -> anyhow::Result<u8> {
+    match load_config(path) {
+        Ok(config) => command(config),
+        Err(err) => {
+            eprintln!("linkpost: {err}");
+            Ok(exit::CONFIG)
+        }
+    }
+}
+
+pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+pub(super) fn open_store(config: &Config) -> anyhow::Result<Store> {
+    Store::open(&config.database)
+        .with_context(|| format!("opening the store named by {}", config.path.display()))
+}

@@ -1,0 +1,57 @@
+//! `poll` and `run`: one pass over every feed, or the daemon.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use super::{RunArgs, exit, open_store, runtime};
+use linkpost::config::Config;
+use linkpost::daemon::systemd::SystemdNotifier;
+use linkpost::daemon::{self, DaemonOptions, signals};
+use linkpost::refresh::{self, Refresher, Shared};
+use linkpost::store::{PollerLock, Store};
+
+/// What `poll` and `run` start with: a warning when there is nothing to poll,
+/// the one-poller lock on the database, and the store.
+fn open_for_polling(config: &Config) -> anyhow::Result<(PollerLock, Store)> {
+    if config.feeds.is_empty() {
+        tracing::warn!(
+            "no feeds configured; add a [[feed]] table to {}",
+            config.path.display()
+        );
+    }
+    let lock = PollerLock::acquire(&config.database)?;
+    Ok((lock, open_store(config)?))
+}
+
+pub(super) fn poll(config: Config) -> anyhow::Result<u8> {
+    let (_lock, store) = open_for_polling(&config)?;
+    let shared = Shared::new(store);
+    let refresher = Arc::new(Refresher::new(Arc::new(config), &shared)?);
+    let report = runtime()?.block_on(refresh::poll_all(refresher))?;
+    tracing::info!(
+        feeds_ok = report.feeds_ok,
+        feeds_failed = report.feeds_failed,
+        posts_written = report.posts_written,
+        "poll finished"
+    );
+    Ok(if report.feeds_failed > 0 {
+        exit::FEED_FAILURES
+    } else {
+        exit::OK
+    })
+}
+
+pub(super) fn run_daemon(config: Config, args: RunArgs) -> anyhow::Result<u8> {
+    let (_lock, store) = open_for_polling(&config)?;
+    let options = DaemonOptions {
+        config_path: config.path.clone(),
+        shutdown_grace: args.shutdown_grace,
+    };
+    runtime()?.block_on(async move {
+        let signals = signals::listen().context("installing signal handlers")?;
+        let mut notifier = SystemdNotifier::new();
+        daemon::run(options, config, Shared::new(store), signals, &mut notifier).await?;
+        Ok(exit::OK)
+    })
+}

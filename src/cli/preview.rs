@@ -1,0 +1,103 @@
+//! `preview`: the posts a feed would produce, writing nothing.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use super::{PreviewArgs, exit, runtime};
+use linkpost::config::Config;
+use linkpost::refresh;
+
+/// One post in `preview --json`.
+#[derive(Debug, Serialize)]
+struct PreviewRow {
+    title: String,
+    date: String,
+    external_url: String,
+    tldr: String,
+    summary: String,
+    summary_source: Option<&'static str>,
+}
+
+pub(super) fn preview(args: &PreviewArgs) -> anyhow::Result<u8> {
+    let url = match url::Url::parse(&args.source) {
+        Ok(url) if matches!(url.scheme(), "http" | "https" | "file") => url,
+        _ => {
+            let path = std::path::absolute(&args.source)
+                .with_context(|| format!("resolving {}", args.source))?;
+            url::Url::from_file_path(&path)
+                .map_err(|()| anyhow::anyhow!("cannot use {} as a feed", path.display()))?
+        }
+    };
+    // Validate selectors the way the config does, naming the bad one.
+    for css in args.selector.iter().chain(&args.exclude) {
+        if linkpost::extract::parse_selector(css).is_none() {
+            eprintln!("linkpost: \"{css}\" is not a valid CSS selector");
+            return Ok(exit::CONFIG);
+        }
+    }
+    let config = Config::parse(Path::new("preview"), "").context("default settings")?;
+    let feed = linkpost::config::FeedConfig {
+        name: url.host_str().unwrap_or("preview").to_string(),
+        url,
+        tags: Vec::new(),
+        summary_selector: args.selector.clone(),
+        summary_exclude: args.exclude.clone(),
+        fetch_article: args.fetch_article,
+        draft: true,
+        backfill: args.limit,
+        interval: linkpost::config::DEFAULT_INTERVAL,
+        http: config.http,
+        allow_private_addresses: args.allow_private_addresses,
+    };
+    let fetcher = linkpost::fetch::Fetcher::new(&config).context("building the HTTP client")?;
+    let mut posts = runtime()?
+        .block_on(refresh::preview_feed(
+            &fetcher,
+            &config,
+            &feed,
+            chrono::Utc::now(),
+        ))
+        .with_context(|| format!("previewing {}", feed.url))?;
+    posts.truncate(args.limit);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let rows: Vec<PreviewRow> = posts
+            .into_iter()
+            .map(|p| PreviewRow {
+                title: p.post.title,
+                date: p
+                    .post
+                    .date
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+                external_url: p.post.external_url.to_string(),
+                tldr: p.post.tldr,
+                summary: p.post.summary,
+                summary_source: p.summary_source.map(|s| s.as_str()),
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+    } else {
+        for p in posts {
+            writeln!(out, "{}", p.post.title)?;
+            writeln!(
+                out,
+                "  date:    {}",
+                p.post
+                    .date
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+            )?;
+            writeln!(out, "  url:     {}", p.post.external_url)?;
+            writeln!(
+                out,
+                "  summary: from {}",
+                p.summary_source.map_or("nothing", |s| s.as_str())
+            )?;
+            writeln!(out, "  tldr:    {}\n", p.post.tldr)?;
+        }
+    }
+    Ok(exit::OK)
+}

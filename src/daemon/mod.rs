@@ -1,0 +1,356 @@
+//! The daemon: keeps every feed current until told to stop.
+//!
+//! A pure part and a shell. The pure part is the [`DueQueue`]: every idle
+//! feed ordered by its next due time, built from the store at start and on
+//! reload (the store persists due times, so a restart neither hammers nor
+//! forgets) and updated in memory from each poll's outcome. The shell,
+//! [`run`], starts a poll task for every due feed and sleeps until the next
+//! is due, a poll finishes, or a [`Signal`] arrives; it reads the time only
+//! from the [`Clock`] it is given, so tests run it on paused time.
+//!
+//! Polls run under a cap on polls in progress and the refresher's
+//! `concurrency` and per-host limits. A reload swaps the refresher; polls in
+//! flight finish with the config they started with. A stop lets polls in
+//! flight finish their current entry, bounded by a grace period, then returns.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tracing::{debug, error, info, warn};
+
+use crate::clock::Clock;
+use crate::config::{Config, FeedConfig};
+use crate::refresh::{self, PassError, Polled, Refresher, Shared};
+
+pub mod queue;
+pub mod signals;
+pub mod systemd;
+
+pub use queue::DueQueue;
+
+/// How long in-flight polls may take to finish after a stop signal.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// What the daemon is told from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// Re-read the configuration (SIGHUP).
+    Reload,
+    /// Stop cleanly (SIGTERM, SIGINT).
+    Shutdown,
+}
+
+/// Receives the daemon's state changes, e.g. for systemd's `sd_notify`.
+pub trait Notifier: Send {
+    /// The store is open, the config valid, polling starts.
+    fn ready(&mut self) {}
+    /// A one-line summary of what the daemon is doing.
+    fn status(&mut self, _status: &str) {}
+    /// The loop is alive.
+    fn watchdog(&mut self) {}
+    /// Shutting down.
+    fn stopping(&mut self) {}
+    /// How often [`Notifier::watchdog`] must be called, if at all.
+    fn watchdog_interval(&self) -> Option<Duration> {
+        None
+    }
+}
+
+/// A notifier that does nothing.
+pub struct NoNotifier;
+
+impl Notifier for NoNotifier {}
+
+/// Daemon settings that are not in the config file.
+#[derive(Debug, Clone)]
+pub struct DaemonOptions {
+    /// The config file, re-read on [`Signal::Reload`].
+    pub config_path: PathBuf,
+    /// Time in-flight polls get to finish after [`Signal::Shutdown`].
+    pub shutdown_grace: Duration,
+}
+
+/// Longest sleep before the schedule is looked at again while feeds wait.
+const MAX_IDLE: Duration = Duration::from_secs(60 * 60);
+
+/// What a poll task yields: what came of the poll, or `None` when shutdown
+/// came before it started.
+type PollTask = Option<Polled>;
+
+/// Runs the daemon until [`Signal::Shutdown`] arrives or `signals` closes.
+pub async fn run(
+    options: DaemonOptions,
+    config: Config,
+    shared: Shared,
+    mut signals: mpsc::Receiver<Signal>,
+    notifier: &mut dyn Notifier,
+) -> Result<(), PassError> {
+    let refresher = Arc::new(Refresher::new(Arc::new(config), &shared)?);
+    let recovered = refresh::recover(&refresher).await?;
+    if recovered > 0 {
+        info!(recovered, "finished posts interrupted by an earlier run");
+    }
+    let mut daemon = Daemon::start(refresher, Arc::clone(&shared.clock)).await?;
+    notifier.ready();
+    info!(feeds = daemon.feeds.len(), "daemon started");
+    let watchdog_every = notifier.watchdog_interval();
+    let mut watchdog = tokio::time::interval(watchdog_every.map_or(MAX_IDLE, |d| d / 2));
+
+    loop {
+        daemon.start_due_polls();
+        notifier.status(&daemon.status());
+        // No feed waiting means nothing to wake for but a poll's end or a
+        // signal: no timer, so a paused test clock never jumps ahead.
+        let sleep = daemon.time_until_next_due();
+        tokio::select! {
+            signal = signals.recv() => match signal {
+                Some(Signal::Reload) => daemon.reload(&options, &shared).await,
+                Some(Signal::Shutdown) | None => break,
+            },
+            Some(joined) = daemon.tasks.join_next_with_id(), if !daemon.tasks.is_empty() => {
+                daemon.finished(joined);
+            }
+            () = sleep_or_wait(sleep) => {}
+            _ = watchdog.tick(), if watchdog_every.is_some() => notifier.watchdog(),
+        }
+    }
+
+    info!(in_flight = daemon.running.len(), "stopping");
+    notifier.stopping();
+    daemon.stop(options.shutdown_grace).await;
+    Ok(())
+}
+
+/// Sleeps for `duration`, or forever when there is nothing to wait for.
+async fn sleep_or_wait(duration: Option<Duration>) {
+    match duration {
+        Some(duration) => tokio::time::sleep(duration).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The daemon's state between two events.
+struct Daemon {
+    refresher: Arc<Refresher>,
+    clock: Arc<dyn Clock>,
+    /// The configured feeds by name.
+    feeds: HashMap<String, FeedConfig>,
+    /// Feeds waiting for their next poll.
+    queue: DueQueue,
+    /// Feeds being polled.
+    running: HashSet<String>,
+    tasks: JoinSet<PollTask>,
+    /// Which feed each task polls, for tasks that panic.
+    task_feeds: HashMap<tokio::task::Id, String>,
+    /// Caps polls in progress; closed on shutdown.
+    limit: Arc<Semaphore>,
+    written_since_start: usize,
+    failures_since_start: usize,
+}
+
+impl Daemon {
+    /// The daemon for `refresher`'s config, its queue read from the store.
+    async fn start(refresher: Arc<Refresher>, clock: Arc<dyn Clock>) -> Result<Daemon, PassError> {
+        let mut daemon = Daemon {
+            feeds: HashMap::new(),
+            queue: DueQueue::new(),
+            running: HashSet::new(),
+            tasks: JoinSet::new(),
+            task_feeds: HashMap::new(),
+            limit: Arc::new(Semaphore::new(refresher.polls_in_progress())),
+            written_since_start: 0,
+            failures_since_start: 0,
+            refresher,
+            clock,
+        };
+        daemon.load_feeds().await?;
+        Ok(daemon)
+    }
+
+    /// Takes the feeds from the refresher's config and queues each idle one
+    /// that is not queued yet at the due time the store holds for it (now,
+    /// if never polled); disabled feeds and feeds no longer configured leave
+    /// the queue. Feeds already queued keep their time. One store read.
+    async fn load_feeds(&mut self) -> Result<(), PassError> {
+        let states: HashMap<String, (Option<i64>, bool)> = self
+            .refresher
+            .with_store::<_, PassError, _>(|s| s.schedule_states())
+            .await?
+            .into_iter()
+            .map(|s| (s.name, (s.next_due, s.disabled)))
+            .collect();
+        self.feeds = self
+            .refresher
+            .config
+            .feeds
+            .iter()
+            .map(|f| (f.name.clone(), f.clone()))
+            .collect();
+        let mut queue = DueQueue::new();
+        for name in self.feeds.keys() {
+            let (stored_due, disabled) = states.get(name).copied().unwrap_or((None, false));
+            if disabled || self.running.contains(name) {
+                continue;
+            }
+            let due = self.queue.due(name).or(stored_due).unwrap_or(0);
+            queue.set(name, due);
+        }
+        self.queue = queue;
+        Ok(())
+    }
+
+    /// Starts a poll task for every feed due now.
+    fn start_due_polls(&mut self) {
+        let now = self.clock.now().timestamp();
+        let mut started = 0;
+        while let Some(name) = self.queue.pop_due(now) {
+            let Some(feed) = self.feeds.get(&name).cloned() else {
+                continue;
+            };
+            self.running.insert(name.clone());
+            started += 1;
+            let refresher = Arc::clone(&self.refresher);
+            let limit = Arc::clone(&self.limit);
+            let handle = self.tasks.spawn(async move {
+                // A closed semaphore means shutdown: give up before starting.
+                let _permit = limit.acquire_owned().await.ok()?;
+                Some(refresher.poll_feed(&feed).await)
+            });
+            self.task_feeds.insert(handle.id(), name);
+        }
+        debug!(
+            started,
+            running = self.running.len(),
+            sleep_ms = self
+                .time_until_next_due()
+                .map_or(u64::MAX, |d| d.as_millis() as u64),
+            "scheduled"
+        );
+    }
+
+    /// How long until the next queued feed is due; `None` when none is queued.
+    fn time_until_next_due(&self) -> Option<Duration> {
+        let due = self.queue.next_due()?;
+        let ms = due
+            .saturating_mul(1000)
+            .saturating_sub(self.clock.now().timestamp_millis());
+        Some(Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(MAX_IDLE))
+    }
+
+    /// Takes a finished poll task's result and queues its feed again at the
+    /// due time the poll recorded.
+    fn finished(&mut self, joined: Result<(tokio::task::Id, PollTask), tokio::task::JoinError>) {
+        let id = joined.as_ref().map_or_else(|e| e.id(), |(id, _)| *id);
+        let name = self.task_feeds.remove(&id).unwrap_or_default();
+        self.running.remove(&name);
+        let now = self.clock.now().timestamp();
+        let next_due = match joined {
+            Ok((_, Some(polled))) => {
+                match &polled.report {
+                    Ok(report) => self.written_since_start += report.written,
+                    Err(_) => self.failures_since_start += 1,
+                }
+                if polled.disabled {
+                    return;
+                }
+                polled.next_due
+            }
+            Ok((_, None)) => None,
+            Err(e) => {
+                // A panic in a poll is a bug; the feed is retried after its interval.
+                error!(feed = %name, error = %e, "a poll task failed");
+                self.failures_since_start += 1;
+                None
+            }
+        };
+        let Some(feed) = self.feeds.get(&name) else {
+            return; // removed by a reload while it was polled
+        };
+        // A poll whose outcome could not be recorded (or that asked to come
+        // back at once) waits an interval, so a failing store is not hammered.
+        let interval = i64::try_from(feed.interval.as_secs()).unwrap_or(i64::MAX);
+        let due = next_due
+            .filter(|&due| due > now)
+            .unwrap_or_else(|| now.saturating_add(interval.max(1)));
+        self.queue.set(&name, due);
+    }
+
+    /// Re-reads the config; on any error the running one stays.
+    async fn reload(&mut self, options: &DaemonOptions, shared: &Shared) {
+        let Some(refresher) = reload(options, &self.refresher, shared) else {
+            return;
+        };
+        if refresher.config.concurrency != self.refresher.config.concurrency {
+            self.limit = Arc::new(Semaphore::new(refresher.polls_in_progress()));
+        }
+        self.refresher = Arc::new(refresher);
+        if let Err(e) = self.load_feeds().await {
+            error!(error = %e, "cannot read the feeds' schedule after a reload; keeping the old one");
+        }
+    }
+
+    /// The one-line status systemd shows.
+    fn status(&self) -> String {
+        format!(
+            "{} feeds, {} polling, {} posts written and {} failed polls since start",
+            self.feeds.len(),
+            self.running.len(),
+            self.written_since_start,
+            self.failures_since_start
+        )
+    }
+
+    /// Stops polls in flight before their next entry and waits for them,
+    /// at most `grace`.
+    async fn stop(mut self, grace: Duration) {
+        self.refresher.stop();
+        self.limit.close();
+        let tasks = &mut self.tasks;
+        let drained =
+            tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+        if drained.is_err() {
+            warn!(
+                grace_s = grace.as_secs(),
+                "polls still running after the grace period; abandoning them"
+            );
+            self.tasks.abort_all();
+            while self.tasks.join_next().await.is_some() {}
+        }
+        info!(posts_written = self.written_since_start, "stopped");
+    }
+}
+
+/// Re-reads the config; `None` (after logging why) keeps the old one.
+fn reload(options: &DaemonOptions, current: &Refresher, shared: &Shared) -> Option<Refresher> {
+    let config = match Config::load(&options.config_path) {
+        Ok(config) => config,
+        Err(e) => {
+            error!(error = %e, "reload refused; keeping the running configuration");
+            return None;
+        }
+    };
+    for warning in &config.warnings {
+        warn!("{warning}");
+    }
+    if config.database != current.config.database {
+        warn!(
+            path = %config.database.display(),
+            "a new database path takes effect on restart; the open database stays in use"
+        );
+    }
+    let feeds = config.feeds.len();
+    match Refresher::new(Arc::new(config), shared) {
+        Ok(refresher) => {
+            info!(feeds, "configuration reloaded");
+            Some(refresher)
+        }
+        Err(e) => {
+            error!(error = %e, "reload refused; keeping the running configuration");
+            None
+        }
+    }
+}

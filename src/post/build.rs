@@ -1,0 +1,100 @@
+//! Building a post: one entry (and its article page, when fetched) to the
+//! [`Post`] that will be written, through the summary fallback chain. Pure
+//! and synchronous; it fetches nothing and touches no store.
+//!
+//! The summary is the first of: the feed's selector on the article page,
+//! the page's main content, the entry's content, the entry's summary, the
+//! page's meta description. [`BuiltPost::source`] says which one it was.
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use super::render::Post;
+use crate::canon::{PostUrls, canonicalize};
+use crate::config::{Config, FeedConfig};
+use crate::extract::{self, PageOptions, SummarySource};
+use crate::feed::FeedItem;
+
+/// An article page, fetched for its selected text, meta and canonical URL.
+#[derive(Debug, Clone)]
+pub struct ArticlePage {
+    /// The page, decoded to text.
+    pub html: String,
+    /// Where it was fetched from, after redirects.
+    pub url: Url,
+}
+
+/// A post ready to claim.
+#[derive(Debug, Clone)]
+pub struct BuiltPost {
+    /// The post.
+    pub post: Post,
+    /// Which step of the chain gave the summary; `None` when none did.
+    pub source: Option<SummarySource>,
+    /// Every URL the article is known by; the external one first.
+    pub urls: PostUrls,
+}
+
+/// Builds the post for `item` of `feed`, whose canonical link is `link`.
+/// `page` is its article page when one was fetched, read with `options`.
+pub fn build_post(
+    feed: &FeedConfig,
+    config: &Config,
+    item: &FeedItem,
+    link: &Url,
+    page: Option<&ArticlePage>,
+    options: &PageOptions<'_>,
+    now: DateTime<Utc>,
+) -> BuiltPost {
+    let page_extract = page.map(|p| extract::extract_page(&p.html, &p.url, options));
+    let feed_text = |html: &Option<String>| {
+        html.as_deref()
+            .map(|h| extract::clean_feed_text(&extract::html_to_text(h)))
+            .filter(|t| !t.is_empty())
+    };
+    let (text, source) = page_extract
+        .as_ref()
+        .and_then(|p| p.selected_text.clone())
+        .map(|t| (t, SummarySource::Selector))
+        .or_else(|| {
+            page_extract
+                .as_ref()
+                .and_then(|p| p.article_text.clone())
+                .map(|t| (t, SummarySource::Article))
+        })
+        .or_else(|| feed_text(&item.content_html).map(|t| (t, SummarySource::Content)))
+        .or_else(|| feed_text(&item.summary_html).map(|t| (t, SummarySource::Summary)))
+        .or_else(|| {
+            page_extract
+                .as_ref()
+                .and_then(|p| p.meta_description.clone())
+                .map(|t| (t, SummarySource::Meta))
+        })
+        .map_or((String::new(), None), |(t, s)| (t, Some(s)));
+    let canonical = page_extract
+        .and_then(|p| p.canonical)
+        .map(|u| canonicalize(&u));
+    let external_url = canonical.unwrap_or_else(|| link.clone());
+    let urls = PostUrls::new(&external_url).with_alias(link);
+    // A date more than a day ahead is a feed's mistake (or a trick to stay
+    // on top); the post gets the time it was first seen instead.
+    let date = item
+        .date()
+        .filter(|d| *d <= now + chrono::Duration::days(1))
+        .unwrap_or(now)
+        .fixed_offset();
+    let post = Post {
+        title: item
+            .title
+            .clone()
+            .unwrap_or_else(|| external_url.to_string()),
+        date,
+        tags: feed.tags.clone(),
+        source: feed.name.clone(),
+        external_url,
+        draft: feed.draft,
+        tldr: extract::cut_text(&text, config.tldr_length),
+        summary: extract::cut_text(&text, config.summary_length),
+    };
+    BuiltPost { post, source, urls }
+}

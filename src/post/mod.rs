@@ -1,0 +1,12 @@
+//! Posts: what one new entry becomes. [`build`] runs the summary chain and
+//! fills a [`Post`], [`render`] writes its markdown with YAML front matter,
+//! [`front_matter`] reads a post file back (for review), and [`file_name`]
+//! names it. Pure: nothing here fetches, stores or writes.
+
+pub mod build;
+pub mod file_name;
+pub mod front_matter;
+pub mod render;
+
+pub use build::{ArticlePage, BuiltPost, build_post};
+pub use render::{Post, render_post};

@@ -1,0 +1,443 @@
+//! Refresh: one poll of one feed, as named steps (Miniflux's `RefreshFeed`).
+//!
+//! [`Refresher::poll_feed`] reads the feed's state, then
+//! [`fetch`](Refresher::fetch_feed)es it conditionally → [`parse`](parse_newest_first)s
+//! it → [`classify`]s the entries against the store → [`build`](post::build_post)s
+//! a post for each new one (fetching its article page when configured) →
+//! submits it to the [`Writer`], which claims, writes and marks it → records
+//! the poll's one [`PollOutcome`](crate::store::PollOutcome) (status, error,
+//! next due time from [`schedule`]).
+//!
+//! A feed that fails is logged and recorded; it never stops the others.
+//! [`pass`] is `linkpost poll`'s round over every feed, [`preview`] the same
+//! steps without a store. This module decides what happens; it leaves bytes
+//! to [`fetch`](crate::fetch), text to [`extract`](crate::extract), SQL to
+//! [`store`](crate::store) and files to [`writer`](crate::writer).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{Semaphore, oneshot};
+use tracing::{Instrument, debug, info, info_span, warn};
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, FeedConfig};
+use crate::feed::{self, ParseError};
+use crate::fetch::{Fetch, FetchOutcome, Fetched, Fetcher, HostLimiter, Reach, Validators};
+use crate::post::{self, render_post};
+use crate::store::{FeedState, Store, StoreError};
+use crate::writer::{PostToWrite, WriteError, Writer, Written};
+
+pub mod article;
+pub mod classify;
+pub mod pass;
+pub mod preview;
+pub mod report;
+pub mod schedule;
+
+pub use classify::{Candidate, Classified, classify};
+pub use pass::{poll_all, recover};
+pub use preview::{PreviewPost, preview_feed};
+pub use report::{
+    FeedError, FeedReport, Panicked, PassError, PassReport, Polled, Refreshed, SetupError,
+};
+
+use article::{FeedSelectors, fetch_article, wants_article_page};
+
+/// Candidates built per blocking task (and between shutdown checks) when no
+/// article page is fetched.
+const BUILD_CHUNK: usize = 32;
+
+/// What outlives a config reload: the store, the stop flag, the clock, and
+/// (in tests) the fetcher that stands in for the network.
+#[derive(Clone)]
+pub struct Shared {
+    /// The store, used only from blocking tasks and the writer's threads.
+    pub store: Arc<Mutex<Store>>,
+    /// Set on shutdown: polls stop before their next entry.
+    pub stopping: Arc<AtomicBool>,
+    /// What time it is.
+    pub clock: Arc<dyn Clock>,
+    /// Fetches feeds and pages; `None` builds a [`Fetcher`] from each config.
+    pub fetcher: Option<Arc<dyn Fetch>>,
+}
+
+impl Shared {
+    /// The shared parts for `store`, on the system clock and the network.
+    pub fn new(store: Store) -> Shared {
+        Shared {
+            store: Arc::new(Mutex::new(store)),
+            stopping: Arc::new(AtomicBool::new(false)),
+            clock: Arc::new(SystemClock),
+            fetcher: None,
+        }
+    }
+}
+
+/// Everything a poll needs, shared by all feed tasks of one configuration.
+pub struct Refresher {
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    fetcher: Arc<dyn Fetch>,
+    store: Arc<Mutex<Store>>,
+    clock: Arc<dyn Clock>,
+    /// Per-host request cap, feeds and article pages alike.
+    hosts: HostLimiter,
+    /// Claims, writes and syncs posts in batches.
+    writer: Writer,
+    /// Feeds being fetched, parsed and built at once (`concurrency`). A poll
+    /// gives its slot back while it waits for the writer, so the next feed
+    /// is fetched while posts are written.
+    working: Arc<Semaphore>,
+    stopping: Arc<AtomicBool>,
+}
+
+impl Refresher {
+    /// Builds the refresher for `config` over the `shared` parts, starting
+    /// its writer.
+    pub fn new(config: Arc<Config>, shared: &Shared) -> Result<Refresher, SetupError> {
+        let fetcher: Arc<dyn Fetch> = match &shared.fetcher {
+            Some(fetcher) => Arc::clone(fetcher),
+            None => Arc::new(Fetcher::new(&config)?),
+        };
+        let writer = Writer::start(
+            Arc::clone(&shared.store),
+            config.output_dir.clone(),
+            config.durable_writes,
+        )?;
+        Ok(Refresher {
+            fetcher,
+            hosts: HostLimiter::new(config.per_host_limit),
+            writer,
+            working: Arc::new(Semaphore::new(config.concurrency)),
+            store: Arc::clone(&shared.store),
+            clock: Arc::clone(&shared.clock),
+            stopping: Arc::clone(&shared.stopping),
+            config,
+        })
+    }
+
+    /// Asks running polls to stop before their next entry.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`Refresher::stop`] was called.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Polls in progress at once: four per `concurrency` slot, the rest of
+    /// them waiting for the writer.
+    pub fn polls_in_progress(&self) -> usize {
+        self.config.concurrency * 4
+    }
+
+    /// Runs `f` on the store in a blocking task.
+    pub async fn with_store<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + From<Panicked>,
+        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = Arc::clone(&self.store);
+        Ok(run_blocking(move || f(&mut lock(&store))).await??)
+    }
+
+    /// Polls one feed and records what came of it.
+    pub async fn poll_feed(&self, feed: &FeedConfig) -> Polled {
+        let span = info_span!("poll", feed = %feed.name, url = %feed.url);
+        async {
+            let started = self.clock.now();
+            let name = feed.name.clone();
+            let state = match self
+                .with_store::<_, FeedError, _>(move |s| s.feed_state(&name))
+                .await
+            {
+                Ok(state) => state,
+                Err(err) => {
+                    warn!(error = %err, "cannot read the feed's state");
+                    return Polled {
+                        report: Err(err),
+                        next_due: None,
+                        disabled: false,
+                    };
+                }
+            };
+            let errors_before = state.as_ref().map_or(0, |s| s.consecutive_errors);
+            let result = self.refresh(feed, state, started).await;
+            let ended = self.clock.now();
+            let elapsed_ms = (ended - started).num_milliseconds();
+            match &result {
+                Ok(done) => info!(
+                    new_items = done.report.written,
+                    seen = done.report.seen,
+                    skipped = done.report.skipped,
+                    elapsed_ms,
+                    not_modified = done.report.not_modified,
+                    "polled"
+                ),
+                Err(err) => warn!(error = %err, elapsed_ms, "poll failed"),
+            }
+            let outcome = report::outcome(feed, errors_before, &result, started, ended);
+            let (next_due, disabled) = (outcome.next_due, outcome.disable);
+            let recorded = self.writer.record(outcome).await;
+            if let Err(e) = &recorded {
+                warn!(error = %e, "cannot record the poll in the store");
+            }
+            Polled {
+                report: result.map(|done| done.report),
+                next_due: recorded.is_ok().then_some(next_due),
+                disabled,
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The steps of one poll, from fetch to the writer's answers.
+    async fn refresh(
+        &self,
+        feed: &FeedConfig,
+        state: Option<FeedState>,
+        now: DateTime<Utc>,
+    ) -> Result<Refreshed, FeedError> {
+        let working = Arc::clone(&self.working).acquire_owned().await.ok();
+        let first_poll = !state.as_ref().is_some_and(|s| s.first_poll_done);
+        let Some(fetched) = self.fetch_feed(feed, state).await? else {
+            debug!("not modified");
+            return Ok(Refreshed {
+                report: FeedReport {
+                    not_modified: true,
+                    ..FeedReport::default()
+                },
+                ..Refreshed::default()
+            });
+        };
+        let Fetched {
+            bytes,
+            final_url,
+            validators,
+            max_age,
+            remote_addr,
+            ..
+        } = fetched;
+        let parsed = run_blocking(move || parse_newest_first(&bytes, &final_url)).await??;
+        let entries = parsed.items.len();
+        let classified = self
+            .classify_entries(feed, parsed.items, first_poll, now)
+            .await?;
+        let mut report = FeedReport {
+            entries,
+            seen: classified.seen,
+            skipped: classified.skipped,
+            unusable: classified.unusable,
+            ..FeedReport::default()
+        };
+        let selectors = FeedSelectors::of(feed, remote_addr);
+        let submitted = self
+            .build_and_submit(feed, selectors, classified.candidates, now)
+            .await?;
+        report.interrupted = submitted.interrupted;
+        // Written posts are waited for without a working slot.
+        drop(working);
+        let (written, seen) = collect_answers(submitted.answers).await?;
+        report.written = written;
+        report.seen += seen;
+        Ok(Refreshed {
+            report,
+            validators: Some(validators),
+            cache_hint: max_age.max(parsed.ttl),
+        })
+    }
+
+    /// Fetches the feed, conditionally when the state holds validators for
+    /// this URL; `None` when the server answered 304.
+    async fn fetch_feed(
+        &self,
+        feed: &FeedConfig,
+        state: Option<FeedState>,
+    ) -> Result<Option<Fetched>, FeedError> {
+        // Validators only count when they belong to this URL.
+        let validators: Option<Validators> = state
+            .filter(|s| s.url == feed.url.as_str() && s.first_poll_done)
+            .map(|s| s.validators);
+        let _host = self.hosts.acquire(&feed.url).await;
+        match self
+            .fetcher
+            .fetch(&feed.url, &feed.http, validators.as_ref(), Reach::Any)
+            .await?
+        {
+            FetchOutcome::NotModified => Ok(None),
+            FetchOutcome::Fetched(fetched) => Ok(Some(*fetched)),
+        }
+    }
+
+    /// Sorts the entries into new and known, in one store transaction: its
+    /// lookups and the entries it records take the database's locks once.
+    async fn classify_entries(
+        &self,
+        feed: &FeedConfig,
+        items: Vec<feed::FeedItem>,
+        first_poll: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Classified, FeedError> {
+        let (name, backfill) = (feed.name.clone(), feed.backfill);
+        self.with_store(move |s| {
+            s.batch(false, |s| {
+                classify(s, &name, items, first_poll, backfill, now)
+            })
+        })
+        .await
+    }
+
+    /// Builds each candidate's post (fetching its page when the feed wants
+    /// it) and queues it for the writer, stopping between chunks on shutdown.
+    async fn build_and_submit(
+        &self,
+        feed: &FeedConfig,
+        selectors: FeedSelectors,
+        candidates: Vec<Candidate>,
+        now: DateTime<Utc>,
+    ) -> Result<Submitted, FeedError> {
+        let feed = Arc::new(feed.clone());
+        let selectors = Arc::new(selectors);
+        let mut submitted = Submitted {
+            answers: Vec::with_capacity(candidates.len()),
+            interrupted: false,
+        };
+        // A page fetch can take seconds: then build one post at a time, so a
+        // shutdown waits for one page, not a chunk of them.
+        let chunk_size = if wants_article_page(&feed) {
+            1
+        } else {
+            BUILD_CHUNK
+        };
+        let mut pending = candidates.into_iter();
+        loop {
+            if self.is_stopping() {
+                if pending.len() > 0 {
+                    info!("shutting down; the remaining new entries wait for the next poll");
+                    submitted.interrupted = true;
+                }
+                break;
+            }
+            let chunk: Vec<Candidate> = pending.by_ref().take(chunk_size).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            for post in self.build_posts(&feed, &selectors, chunk, now).await? {
+                submitted.answers.push(self.writer.submit(post).await?);
+            }
+        }
+        Ok(submitted)
+    }
+
+    /// Fetches each candidate's article page (when the feed wants it) and
+    /// builds the posts, HTML parsing and rendering in one blocking task.
+    async fn build_posts(
+        &self,
+        feed: &Arc<FeedConfig>,
+        selectors: &Arc<FeedSelectors>,
+        candidates: Vec<Candidate>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PostToWrite>, FeedError> {
+        let mut pages = Vec::with_capacity(candidates.len());
+        for candidate in &candidates {
+            let fetcher = self.fetcher.as_ref();
+            pages.push(fetch_article(fetcher, &self.hosts, feed, selectors, &candidate.link).await);
+        }
+        let config = Arc::clone(&self.config);
+        let (feed, selectors) = (Arc::clone(feed), Arc::clone(selectors));
+        Ok(run_blocking(move || {
+            candidates
+                .into_iter()
+                .zip(pages)
+                .map(|(candidate, page)| {
+                    let built = post::build_post(
+                        &feed,
+                        &config,
+                        &candidate.item,
+                        &candidate.link,
+                        page.as_ref(),
+                        &selectors.options(),
+                        now,
+                    );
+                    PostToWrite {
+                        feed: feed.name.clone(),
+                        guid: candidate.item.guid,
+                        urls: built.urls,
+                        content: render_post(&built.post),
+                        file_name: post::file_name::file_name(
+                            &built.post.date,
+                            &post::file_name::slugify(&built.post.title),
+                        ),
+                        title: built.post.title,
+                        draft: built.post.draft,
+                        source: built.source,
+                        now: now.timestamp(),
+                    }
+                })
+                .collect()
+        })
+        .await?)
+    }
+}
+
+/// The posts a poll handed to the writer, and whether shutdown cut it short.
+struct Submitted {
+    answers: Vec<oneshot::Receiver<Result<Written, WriteError>>>,
+    interrupted: bool,
+}
+
+/// Waits for the writer's answers: how many posts were written and how many
+/// turned out to be known already; the first failure fails the poll (its
+/// posts stay claimed, and the next run finishes them).
+async fn collect_answers(
+    answers: Vec<oneshot::Receiver<Result<Written, WriteError>>>,
+) -> Result<(usize, usize), FeedError> {
+    let (mut written, mut seen) = (0, 0);
+    let mut first_error = None;
+    for answer in answers {
+        match answer.await {
+            Ok(Ok(Written::New)) => written += 1,
+            Ok(Ok(Written::Seen)) => seen += 1,
+            Ok(Err(e)) => {
+                first_error.get_or_insert(FeedError::Write(e));
+            }
+            Err(_) => {
+                first_error.get_or_insert(FeedError::Write(WriteError::Stopped));
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok((written, seen)),
+    }
+}
+
+/// Parses a feed and orders its entries newest first, so `backfill` keeps
+/// the newest; undated entries keep their document order after the dated ones.
+pub fn parse_newest_first(bytes: &[u8], base: &url::Url) -> Result<feed::ParsedFeed, ParseError> {
+    let mut parsed = feed::parse_feed(bytes, base)?;
+    parsed
+        .items
+        .sort_by_key(|item| std::cmp::Reverse(item.date()));
+    Ok(parsed)
+}
+
+/// Runs `f` on tokio's blocking pool; a panic in it becomes [`Panicked`].
+pub(crate) async fn run_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Panicked> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Panicked(e.to_string()))
+}
+
+/// Locks the store, also after a panic elsewhere left the lock poisoned
+/// (each store call is its own transaction, so no half-done state is seen).
+pub(crate) fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|e| e.into_inner())
+}

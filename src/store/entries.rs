@@ -1,0 +1,286 @@
+//! Entries: dedupe lookups, claims, marks and the pending posts a crash left.
+//!
+//! An entry is claimed by inserting every name it is known by (its URLs and
+//! its feed's guid) under primary keys; one name already taken makes the
+//! claim refuse, so the database, not Rust, keeps each article to one post.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{EntryState, Store, StoreError};
+use crate::canon::PostUrls;
+
+/// An entry about to be recorded.
+#[derive(Debug, Clone)]
+pub struct NewEntry<'a> {
+    /// The feed's name.
+    pub feed: &'a str,
+    /// The guid the feed gave it, if any.
+    pub guid: Option<&'a str>,
+    /// Every URL it is known by.
+    pub urls: &'a PostUrls,
+    /// Title, for `feeds` and review listings.
+    pub title: &'a str,
+    /// Unix time first seen.
+    pub now: i64,
+}
+
+/// A claimed entry whose file may not have been written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingPost {
+    /// Entry id.
+    pub id: i64,
+    /// File name reserved for it inside the output folder.
+    pub file: String,
+    /// The entry's normalized URL (its `external_url`).
+    pub url: String,
+    /// The rendered post, when the claim holds it; claims made by the
+    /// writer keep theirs in the [`journal`](super::journal) instead.
+    pub content: Option<String>,
+    /// State to set once the file exists.
+    pub final_state: EntryState,
+}
+
+impl Store {
+    /// The id of an entry already seen under any of `urls`, or under `guid`
+    /// in `feed`.
+    pub fn find_seen(
+        &self,
+        feed: &str,
+        guid: Option<&str>,
+        urls: &PostUrls,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut by_url = self
+            .conn
+            .prepare_cached("SELECT entry_id FROM entry_urls WHERE url = ?1")?;
+        for url in urls.iter() {
+            if let Some(id) = by_url.query_row([url], |row| row.get(0)).optional()? {
+                return Ok(Some(id));
+            }
+        }
+        if let Some(guid) = guid {
+            let mut by_guid = self
+                .conn
+                .prepare_cached("SELECT entry_id FROM entry_guids WHERE feed = ?1 AND guid = ?2")?;
+            if let Some(id) = by_guid
+                .query_row([feed, guid], |row| row.get(0))
+                .optional()?
+            {
+                return Ok(Some(id));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Records more URLs and a guid under an entry already seen, so every
+    /// name it is known by dedupes from now on.
+    pub fn add_aliases(
+        &mut self,
+        entry_id: i64,
+        feed: &str,
+        guid: Option<&str>,
+        urls: &PostUrls,
+    ) -> Result<(), StoreError> {
+        let tx = self.write_tx()?;
+        insert_aliases(&tx, entry_id, feed, guid, urls)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records an entry that gets no post (e.g. beyond `backfill`).
+    /// Returns `None` when it was seen already.
+    pub fn record_unwritten(
+        &mut self,
+        entry: &NewEntry<'_>,
+        state: EntryState,
+    ) -> Result<Option<i64>, StoreError> {
+        self.insert_entry(entry, state, None, None)
+    }
+
+    /// Claims an entry for writing to `file` with `content`, in state
+    /// [`EntryState::Pending`]; `final_state` is what it becomes once written.
+    /// Returns `None` when any of its URLs or its guid is already claimed.
+    pub fn claim(
+        &mut self,
+        entry: &NewEntry<'_>,
+        file: &str,
+        content: &str,
+        final_state: EntryState,
+    ) -> Result<Option<i64>, StoreError> {
+        self.insert_entry(
+            entry,
+            EntryState::Pending,
+            Some(file),
+            Some((Some(content), final_state)),
+        )
+    }
+
+    /// Like [`Store::claim`], for a post whose rendered text the caller has
+    /// made durable elsewhere (the writer's journal).
+    pub fn claim_journaled(
+        &mut self,
+        entry: &NewEntry<'_>,
+        file: &str,
+        final_state: EntryState,
+    ) -> Result<Option<i64>, StoreError> {
+        self.insert_entry(
+            entry,
+            EntryState::Pending,
+            Some(file),
+            Some((None, final_state)),
+        )
+    }
+
+    /// Forgets a pending claim whose post cannot be finished, so the entry
+    /// is new again and the next poll of its feed writes it.
+    pub fn release(&mut self, id: i64) -> Result<(), StoreError> {
+        let tx = self.write_tx()?;
+        let pending = tx.execute(
+            "DELETE FROM entries WHERE id = ?1 AND state = 'pending'",
+            [id],
+        )?;
+        if pending == 1 {
+            tx.execute("DELETE FROM entry_urls WHERE entry_id = ?1", [id])?;
+            tx.execute("DELETE FROM entry_guids WHERE entry_id = ?1", [id])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn insert_entry(
+        &mut self,
+        entry: &NewEntry<'_>,
+        state: EntryState,
+        file: Option<&str>,
+        pending: Option<(Option<&str>, EntryState)>,
+    ) -> Result<Option<i64>, StoreError> {
+        let tx = self.write_tx()?;
+        let url = entry.urls.external();
+        tx.prepare_cached(
+            "INSERT INTO entries (feed, url, guid, title, state, file, pending_content, final_state, first_seen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(
+            params![
+                entry.feed,
+                url,
+                entry.guid,
+                entry.title,
+                state.as_str(),
+                file,
+                pending.and_then(|(content, _)| content),
+                pending.map(|(_, final_state)| final_state.as_str()),
+                entry.now
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        let claimed = insert_aliases(&tx, id, entry.feed, entry.guid, entry.urls)?;
+        let expected = entry.urls.len() + usize::from(entry.guid.is_some());
+        if claimed != expected {
+            // Some name of this article is taken: it is not new. Dropping the
+            // transaction rolls the insert back.
+            return Ok(None);
+        }
+        tx.commit()?;
+        Ok(Some(id))
+    }
+
+    /// Marks pending entries as written, in one transaction, dropping the
+    /// journaled batch that held their text when every post of it is done.
+    pub fn mark_written_many(
+        &mut self,
+        ids: &[i64],
+        now: i64,
+        done_batch: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let tx = self.write_tx()?;
+        if let Some(batch) = done_batch {
+            tx.prepare_cached("DELETE FROM pending_batches WHERE id = ?1")?
+                .execute([batch])?;
+        }
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE entries SET state = coalesce(final_state, 'draft'), final_state = NULL,
+                        pending_content = NULL, written_at = ?2
+                 WHERE id = ?1 AND state = 'pending'",
+            )?;
+            for id in ids {
+                stmt.execute(params![id, now])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether a file name is reserved by any entry.
+    pub fn is_file_reserved(&self, file: &str) -> Result<bool, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM entries WHERE file = ?1")?;
+        Ok(stmt.exists([file])?)
+    }
+
+    /// Moves a pending entry's reservation to another file name.
+    pub fn set_file(&mut self, id: i64, file: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE entries SET file = ?2 WHERE id = ?1 AND state = 'pending'",
+            params![id, file],
+        )?;
+        Ok(())
+    }
+
+    /// Marks a pending entry as written.
+    pub fn mark_written(&mut self, id: i64, now: i64) -> Result<(), StoreError> {
+        self.mark_written_many(&[id], now, None)
+    }
+
+    /// Entries claimed but not yet marked written, oldest first.
+    pub fn pending(&self) -> Result<Vec<PendingPost>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, file, pending_content, final_state, url FROM entries
+             WHERE state = 'pending' ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            let final_state: Option<String> = row.get(3)?;
+            Ok(PendingPost {
+                id: row.get(0)?,
+                file: row.get(1)?,
+                url: row.get(4)?,
+                content: row.get(2)?,
+                final_state: final_state
+                    .as_deref()
+                    .and_then(EntryState::parse)
+                    .unwrap_or(EntryState::Draft),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// Records `urls` and `guid` under `entry_id` where no entry holds them yet;
+/// returns how many were new.
+fn insert_aliases(
+    tx: &Connection,
+    entry_id: i64,
+    feed: &str,
+    guid: Option<&str>,
+    urls: &PostUrls,
+) -> Result<usize, StoreError> {
+    let mut inserted = 0;
+    for url in urls.iter() {
+        inserted += tx
+            .prepare_cached(
+                "INSERT INTO entry_urls (url, entry_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![url, entry_id])?;
+    }
+    if let Some(guid) = guid {
+        inserted += tx
+            .prepare_cached(
+                "INSERT INTO entry_guids (feed, guid, entry_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            )?
+            .execute(
+            params![feed, guid, entry_id],
+        )?;
+    }
+    Ok(inserted)
+}

@@ -1,0 +1,156 @@
+//! Feeds: what each poll came to, and when each feed is next due.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError};
+use crate::fetch::Validators;
+
+/// The store's record of one feed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedState {
+    /// Configured name.
+    pub name: String,
+    /// URL at the last poll.
+    pub url: String,
+    /// Validators of the last successful fetch.
+    pub validators: Validators,
+    /// Unix time of the last poll.
+    pub last_poll: Option<i64>,
+    /// One-line result of the last poll.
+    pub last_status: Option<String>,
+    /// Last error, kept until a poll succeeds.
+    pub last_error: Option<String>,
+    /// Failures since the last success.
+    pub consecutive_errors: u32,
+    /// Unix time of the next poll.
+    pub next_due: Option<i64>,
+    /// Whether a poll has ever succeeded (so `backfill` no longer applies).
+    pub first_poll_done: bool,
+    /// Disabled, e.g. after 410 Gone.
+    pub disabled: bool,
+}
+
+/// When a feed is next due, as the scheduler reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleState {
+    /// Configured name.
+    pub name: String,
+    /// Unix time of the next poll; `None` before the first.
+    pub next_due: Option<i64>,
+    /// Disabled, e.g. after 410 Gone.
+    pub disabled: bool,
+}
+
+/// What one poll of a feed came to: built by the poll, recorded by the
+/// writer with others in one transaction, read back as [`FeedState`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollOutcome {
+    /// The feed's name.
+    pub feed: String,
+    /// The feed's URL at this poll.
+    pub url: String,
+    /// Unix time of the poll.
+    pub polled_at: i64,
+    /// Unix time of the next poll.
+    pub next_due: i64,
+    /// One-line result, as `linkpost feeds` shows it.
+    pub status: String,
+    /// The error, on failure.
+    pub error: Option<String>,
+    /// New validators, on a fetched (not 304) success.
+    pub validators: Option<Validators>,
+    /// Disable the feed (410 Gone).
+    pub disable: bool,
+    /// Every entry was handled (not interrupted by shutdown), so a first
+    /// poll counts as done.
+    pub complete: bool,
+}
+
+impl Store {
+    /// The record of feed `name`, if it was ever polled.
+    pub fn feed_state(&self, name: &str) -> Result<Option<FeedState>, StoreError> {
+        let state = self
+            .conn
+            .query_row(
+                "SELECT name, url, etag, last_modified, last_poll, last_status, last_error,
+                        consecutive_errors, next_due, first_poll_done, disabled
+                 FROM feeds WHERE name = ?1",
+                [name],
+                |row| {
+                    Ok(FeedState {
+                        name: row.get(0)?,
+                        url: row.get(1)?,
+                        validators: Validators {
+                            etag: row.get(2)?,
+                            last_modified: row.get(3)?,
+                        },
+                        last_poll: row.get(4)?,
+                        last_status: row.get(5)?,
+                        last_error: row.get(6)?,
+                        consecutive_errors: row.get(7)?,
+                        next_due: row.get(8)?,
+                        first_poll_done: row.get(9)?,
+                        disabled: row.get(10)?,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(state)
+    }
+
+    /// Records the outcome of one poll.
+    ///
+    /// A success (no `error`) resets the error count, marks the first poll
+    /// done and, on a fetched body, replaces the validators. A failure keeps
+    /// the validators and counts one more consecutive error.
+    pub fn record_poll(&mut self, poll: &PollOutcome) -> Result<(), StoreError> {
+        let name = &poll.feed;
+        let tx = self.write_tx()?;
+        tx.execute(
+            "INSERT INTO feeds (name, url) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET url = excluded.url",
+            params![name, poll.url],
+        )?;
+        match &poll.error {
+            None => {
+                tx.execute(
+                    "UPDATE feeds SET last_poll = ?2, next_due = ?3, last_status = ?4, last_error = NULL,
+                            consecutive_errors = 0, first_poll_done = first_poll_done OR ?5
+                     WHERE name = ?1",
+                    params![name, poll.polled_at, poll.next_due, poll.status, poll.complete],
+                )?;
+                if let Some(v) = &poll.validators {
+                    tx.execute(
+                        "UPDATE feeds SET etag = ?2, last_modified = ?3 WHERE name = ?1",
+                        params![name, v.etag, v.last_modified],
+                    )?;
+                }
+            }
+            Some(error) => {
+                tx.execute(
+                    "UPDATE feeds SET last_poll = ?2, next_due = ?3, last_status = ?4, last_error = ?5,
+                            consecutive_errors = consecutive_errors + 1, disabled = disabled OR ?6
+                     WHERE name = ?1",
+                    params![name, poll.polled_at, poll.next_due, poll.status, error, poll.disable],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// What the scheduler needs of every feed.
+    pub fn schedule_states(&self) -> Result<Vec<ScheduleState>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT name, next_due, disabled FROM feeds")?;
+        let rows = stmt.query_map([], |row| {
+            Ok(ScheduleState {
+                name: row.get(0)?,
+                next_due: row.get(1)?,
+                disabled: row.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

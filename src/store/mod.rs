@@ -1,0 +1,306 @@
+//! The store: one SQLite file that remembers every feed and every entry seen.
+//!
+//! WAL mode with a busy timeout; the schema is versioned with SQLite's
+//! `user_version` and migrated on open ([`schema`]). Uniqueness is enforced
+//! by the database, not by checks in Rust: an entry is *claimed* by inserting
+//! its normalized URLs (and its feed's guid) under primary keys, so two tasks
+//! or two processes can never both claim one article. Times are Unix seconds,
+//! always passed in by the caller so tests control the clock.
+//!
+//! One file per table group: [`feeds`] (poll outcomes and schedules),
+//! [`entries`] (dedupe, claims, marks), [`journal`] (the writer's pending
+//! posts), [`review`] (review states) and [`lock`] (one poller per database).
+//! This module knows nothing of HTTP, feeds or files.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+pub mod entries;
+pub mod feeds;
+pub mod journal;
+pub mod lock;
+pub mod review;
+mod schema;
+#[cfg(test)]
+mod tests;
+
+pub use entries::{NewEntry, PendingPost};
+pub use feeds::{FeedState, PollOutcome, ScheduleState};
+pub use journal::Journal;
+pub use lock::PollerLock;
+pub use review::{PostCounts, PostRecord, StateChange};
+
+/// How long a writer waits for another process's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A store operation that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database file could not be opened or prepared.
+    #[error("cannot open database {path}: {cause}; check the path and its permissions")]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// The cause, printed in the message.
+        cause: rusqlite::Error,
+    },
+    /// The database was written by a newer linkpost.
+    #[error(
+        "database {path} has schema version {found}, newer than this linkpost's {supported}; upgrade linkpost"
+    )]
+    TooNew {
+        /// The database file.
+        path: PathBuf,
+        /// Version found in the file.
+        found: usize,
+        /// Newest version this build knows.
+        supported: usize,
+    },
+    /// An entry was not in the state a change expected (another process
+    /// handled it first).
+    #[error("post {id} is no longer {expected}; someone else changed it, try again")]
+    StateChanged {
+        /// Entry id.
+        id: i64,
+        /// The state the change expected.
+        expected: EntryState,
+    },
+    /// Another linkpost is polling with this database.
+    #[error(
+        "another linkpost{} is polling with database {path}; stop it first (`linkpost feeds` and the review commands work alongside it)",
+        .pid.as_deref().map(|p| format!(" (pid {p})")).unwrap_or_default()
+    )]
+    Busy {
+        /// The database file.
+        path: PathBuf,
+        /// The process holding the lock, as it wrote it.
+        pid: Option<String>,
+    },
+    /// The lock file could not be created.
+    #[error("cannot create lock file {path}: {cause}; check the folder's permissions")]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// The cause, printed in the message.
+        cause: std::io::Error,
+    },
+    /// A query failed.
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+}
+
+// By hand rather than `#[from]`, which would also make the error its
+// `source` and print it twice in a chain.
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite(err)
+    }
+}
+
+/// Where an entry stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryState {
+    /// Claimed; its file may or may not exist yet (a crash happened or a
+    /// write is in progress).
+    Pending,
+    /// Written as a draft waiting for review.
+    Draft,
+    /// Written with `draft: false`, or approved by a reviewer.
+    Approved,
+    /// Rejected by a reviewer; never written again.
+    Rejected,
+    /// Recorded without a post, e.g. beyond `backfill` on a first poll.
+    Skipped,
+    /// Its draft was deleted or moved away by hand; never written again.
+    Missing,
+}
+
+impl EntryState {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryState::Pending => "pending",
+            EntryState::Draft => "draft",
+            EntryState::Approved => "approved",
+            EntryState::Rejected => "rejected",
+            EntryState::Skipped => "skipped",
+            EntryState::Missing => "missing",
+        }
+    }
+
+    /// Reads a name stored in the database.
+    pub fn parse(name: &str) -> Option<EntryState> {
+        [
+            EntryState::Pending,
+            EntryState::Draft,
+            EntryState::Approved,
+            EntryState::Rejected,
+            EntryState::Skipped,
+            EntryState::Missing,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for EntryState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The SQLite store.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |cause| StoreError::Open {
+            path: path.to_path_buf(),
+            cause,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                open_err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                    Some(format!("cannot create folder {}: {e}", parent.display())),
+                ))
+            })?;
+        }
+        let conn = Connection::open(path).map_err(open_err)?;
+        Store::prepare(conn, path)
+    }
+
+    /// An in-memory store, for tests and `preview`.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let conn = Connection::open_in_memory()?;
+        Store::prepare(conn, Path::new(":memory:"))
+    }
+
+    fn prepare(mut conn: Connection, path: &Path) -> Result<Store, StoreError> {
+        let open_err = |cause| StoreError::Open {
+            path: path.to_path_buf(),
+            cause,
+        };
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        // NORMAL: in WAL mode a commit is atomic and consistent, and is made
+        // durable by the next sync. Commits that must survive power loss
+        // before a file operation follows (claims, review changes) sync
+        // themselves; see `durable`.
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        schema::migrate(&mut conn, path)?;
+        Ok(Store { conn })
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<usize, StoreError> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))?;
+        Ok(usize::try_from(version).unwrap_or(usize::MAX))
+    }
+
+    /// A write transaction: a top-level `BEGIN IMMEDIATE`, or a savepoint
+    /// inside a [`Store::batch`].
+    fn write_tx(&mut self) -> Result<WriteTx<'_>, StoreError> {
+        Ok(if self.conn.is_autocommit() {
+            WriteTx::Top(
+                self.conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?,
+            )
+        } else {
+            WriteTx::Nested(self.conn.savepoint()?)
+        })
+    }
+
+    /// Runs `f` inside one write transaction, so many claims (or marks) cost
+    /// one commit. Each store call inside gets its own savepoint, so one
+    /// refused claim does not undo the others. With `durable`, the commit is
+    /// synced to disk before this returns (claims must be, before their
+    /// files are written).
+    ///
+    /// The transaction is rolled back, and nothing of it kept, when `f`
+    /// fails, when it panics (the panic then goes on), or when the commit
+    /// fails: the connection is never left inside a transaction.
+    pub fn batch<T>(
+        &mut self,
+        durable: bool,
+        f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if durable {
+            self.conn.pragma_update(None, "synchronous", "FULL")?;
+        }
+        let result = self
+            .conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map(|()| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self))));
+        let result = match result {
+            Err(e) => Err(e.into()),
+            Ok(Ok(Ok(value))) => match self.conn.execute_batch("COMMIT") {
+                Ok(()) => Ok(value),
+                Err(e) => {
+                    self.rollback();
+                    Err(e.into())
+                }
+            },
+            Ok(Ok(Err(e))) => {
+                self.rollback();
+                Err(e)
+            }
+            Ok(Err(panic)) => {
+                self.rollback();
+                if durable {
+                    let _ = self.conn.pragma_update(None, "synchronous", "NORMAL");
+                }
+                std::panic::resume_unwind(panic);
+            }
+        };
+        if durable {
+            self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        result
+    }
+
+    /// Ends an open transaction without keeping it.
+    fn rollback(&self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+/// A write transaction at the top level or nested in a batch.
+enum WriteTx<'c> {
+    Top(rusqlite::Transaction<'c>),
+    Nested(rusqlite::Savepoint<'c>),
+}
+
+impl WriteTx<'_> {
+    fn commit(self) -> Result<(), rusqlite::Error> {
+        match self {
+            WriteTx::Top(tx) => tx.commit(),
+            WriteTx::Nested(sp) => sp.commit(),
+        }
+    }
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            WriteTx::Top(tx) => tx,
+            WriteTx::Nested(sp) => sp,
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Stage one of the writer: drain the queue into a [`Batch`], record its poll
+//! outcomes and claim its posts in one store transaction, answer whatever is
+//! settled there, and pass the claimed posts on to be written.
+
+use std::sync::Mutex;
+use std::sync::mpsc::SyncSender;
+
+use tokio::sync::{mpsc, oneshot};
+use tracing::debug;
+
+use super::files::free_name;
+use super::{Job, MAX_BATCH, PostToWrite, Work, WriteError, Written, lock};
+use crate::store::{EntryState, NewEntry, PollOutcome, Store, StoreError};
+
+/// A post claimed in the store, about to be written.
+pub(super) struct Claimed {
+    /// Its entry id.
+    pub id: i64,
+    /// The file name the claim reserved.
+    pub file: String,
+}
+
+/// A batch's claimed posts, on their way to the file thread.
+pub(super) struct ClaimedBatch {
+    /// Each post with its claim.
+    pub posts: Vec<(Job, Claimed)>,
+    /// The store's journal row holding the batch's rendered posts.
+    pub journal: i64,
+}
+
+/// What one drain of the queue holds: poll outcomes to record and posts to
+/// claim, all in one transaction.
+pub(super) struct Batch {
+    records: Vec<(PollOutcome, oneshot::Sender<Result<(), WriteError>>)>,
+    jobs: Vec<Job>,
+}
+
+/// What the transaction did with one post.
+enum Claim {
+    /// Claimed: it will be written.
+    Claimed(Claimed),
+    /// Known already: no file.
+    Seen,
+    /// The store refused it.
+    Failed(StoreError),
+}
+
+/// What the batch's transaction did, item by item.
+struct Committed {
+    recorded: Vec<Result<(), StoreError>>,
+    /// The journal row, when the batch had posts.
+    journal: Option<i64>,
+    claims: Vec<Claim>,
+}
+
+impl Batch {
+    /// `first` and whatever else has queued up, at most [`MAX_BATCH`].
+    fn drain(first: Work, queue: &mut mpsc::Receiver<Work>) -> Batch {
+        let mut batch = Batch {
+            records: Vec::new(),
+            jobs: Vec::new(),
+        };
+        let mut next = Some(first);
+        let mut taken = 0;
+        while let Some(work) = next.take() {
+            match work {
+                Work::Post(job) => batch.jobs.push(job),
+                Work::Record(outcome, reply) => batch.records.push((outcome, reply)),
+            }
+            taken += 1;
+            if taken < MAX_BATCH {
+                next = queue.try_recv().ok();
+            }
+        }
+        batch
+    }
+
+    /// Records the outcomes and claims the posts in one transaction (synced
+    /// when it claims and `durable`), answers every record and every post
+    /// that needs no file, and returns the claimed posts, if any.
+    fn claim(self, store: &Mutex<Store>, durable: bool) -> Option<ClaimedBatch> {
+        let Batch { records, jobs } = self;
+        let committed = lock(store).batch(durable && !jobs.is_empty(), |store| {
+            let recorded = records
+                .iter()
+                .map(|(outcome, _)| store.record_poll(outcome))
+                .collect();
+            let journal = if jobs.is_empty() {
+                None
+            } else {
+                let posts = jobs
+                    .iter()
+                    .map(|job| (job.post.urls.external(), job.post.content.as_str()));
+                Some(store.journal_batch(posts)?)
+            };
+            let claims = jobs.iter().map(|job| claim(store, &job.post)).collect();
+            Ok(Committed {
+                recorded,
+                journal,
+                claims,
+            })
+        });
+        let committed = match committed {
+            Ok(committed) => committed,
+            Err(e) => {
+                let message = e.to_string();
+                for (_, reply) in records {
+                    let _ = reply.send(Err(WriteError::Batch(message.clone())));
+                }
+                for job in jobs {
+                    let _ = job.reply.send(Err(WriteError::Batch(message.clone())));
+                }
+                return None;
+            }
+        };
+        // A poll that stopped waiting (shutdown) needs no answer, so sends
+        // that fail are ignored.
+        for ((_, reply), result) in records.into_iter().zip(committed.recorded) {
+            let _ = reply.send(result.map_err(WriteError::from));
+        }
+        let journal = committed.journal?;
+        let mut posts = Vec::with_capacity(jobs.len());
+        for (job, claim) in jobs.into_iter().zip(committed.claims) {
+            match claim {
+                Claim::Claimed(c) => posts.push((job, c)),
+                Claim::Seen => {
+                    let _ = job.reply.send(Ok(Written::Seen));
+                }
+                Claim::Failed(e) => {
+                    let _ = job.reply.send(Err(e.into()));
+                }
+            }
+        }
+        if posts.is_empty() {
+            if let Err(e) = lock(store).drop_journal(journal) {
+                tracing::warn!(error = %e, "cannot drop a writer journal row");
+            }
+            return None;
+        }
+        Some(ClaimedBatch { posts, journal })
+    }
+}
+
+/// The claiming thread: drains the queue batch by batch until every
+/// [`Writer`](super::Writer) handle is gone, passing claimed posts to the
+/// file thread.
+pub(super) fn claim_batches(
+    mut queue: mpsc::Receiver<Work>,
+    store: &Mutex<Store>,
+    durable: bool,
+    to_files: &SyncSender<ClaimedBatch>,
+) {
+    while let Some(first) = queue.blocking_recv() {
+        let Some(claimed) = Batch::drain(first, &mut queue).claim(store, durable) else {
+            continue;
+        };
+        if let Err(std::sync::mpsc::SendError(batch)) = to_files.send(claimed) {
+            // The file thread is gone (it panicked): the claims stay
+            // pending and the next run writes them.
+            for (job, _) in batch.posts {
+                let _ = job.reply.send(Err(WriteError::Stopped));
+            }
+        }
+    }
+}
+
+/// Claims one post inside the batch transaction. The name is checked
+/// against the store only; a file a person left there is found when the
+/// write refuses to replace it.
+fn claim(store: &mut Store, post: &PostToWrite) -> Claim {
+    let claimed = (|| {
+        let guid = post.guid.as_deref();
+        if let Some(id) = store.find_seen(&post.feed, guid, &post.urls)? {
+            store.add_aliases(id, &post.feed, guid, &post.urls)?;
+            debug!(item_url = %post.urls.external(), "canonical URL already seen");
+            return Ok(None);
+        }
+        let file = free_name(store, None, &post.file_name)?;
+        let entry = NewEntry {
+            feed: &post.feed,
+            guid,
+            urls: &post.urls,
+            title: &post.title,
+            now: post.now,
+        };
+        let final_state = if post.draft {
+            EntryState::Draft
+        } else {
+            EntryState::Approved
+        };
+        Ok(store
+            .claim_journaled(&entry, &file, final_state)?
+            .map(|id| Claimed { id, file }))
+    })();
+    match claimed {
+        Ok(Some(c)) => Claim::Claimed(c),
+        Ok(None) => Claim::Seen,
+        Err(e) => Claim::Failed(e),
+    }
+}

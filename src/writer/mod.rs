@@ -1,0 +1,163 @@
+//! The writer: two threads that claim, write and sync posts in batches.
+//!
+//! Feed polls build posts concurrently and hand them to the writer, which
+//! takes whatever has queued up (at most [`MAX_BATCH`]) and, for the batch
+//! (steps 2 to 4 on a second thread, while the next batch is claimed):
+//!
+//! 1. claims every post in one store transaction that also journals the
+//!    batch's rendered posts in one row, synced to disk (a claim, and the
+//!    text it will be written with, must be durable before its file can be);
+//! 2. writes each file to a temporary name and links it to its final name
+//!    (never over an existing file), without syncing each one;
+//! 3. syncs the batch: one `syncfs` on Linux;
+//! 4. marks the batch written and drops its journal row, in one transaction.
+//!
+//! A crash or power loss at any point leaves each post pending with its
+//! rendered text in the store's journal, or written; [`recover`] completes
+//! pending posts on the next run (a file cut short by a power loss, still a prefix of the post,
+//! is replaced). With `durable_writes = false` step 3 is skipped and the
+//! claims are not synced: faster, but a power loss may then lose or repeat
+//! the last posts.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::canon::PostUrls;
+use crate::extract::SummarySource;
+use crate::output::OutputError;
+use crate::store::{PollOutcome, Store, StoreError};
+
+mod claim;
+mod files;
+mod recovery;
+
+pub use recovery::{holds_complete_post, recover};
+
+use claim::ClaimedBatch;
+
+/// Most posts handled in one batch.
+pub const MAX_BATCH: usize = 512;
+
+/// Why a post could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Writing or syncing the file failed.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// The batch this post was in could not be claimed or made durable.
+    #[error("{0}; the post is retried on the next poll")]
+    Batch(String),
+    /// The writer thread is gone (a bug, or shutdown).
+    #[error("the writer stopped")]
+    Stopped,
+}
+
+/// A post built by a feed poll, ready to claim and write.
+#[derive(Debug)]
+pub struct PostToWrite {
+    /// The feed's name.
+    pub feed: String,
+    /// The feed's guid for the entry.
+    pub guid: Option<String>,
+    /// Every URL the article is known by.
+    pub urls: PostUrls,
+    /// The post's title, for the store.
+    pub title: String,
+    /// Whether it is written as a draft.
+    pub draft: bool,
+    /// The rendered file.
+    pub content: String,
+    /// The file name it would like (`YYYY-MM-DD-slug.md`); the next free
+    /// one is taken when it is in use.
+    pub file_name: String,
+    /// Which extraction step gave the summary, for the log.
+    pub source: Option<SummarySource>,
+    /// Unix time of the poll.
+    pub now: i64,
+}
+
+/// What became of a submitted post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// Its file was written and is durable.
+    New,
+    /// The article was known already (under another URL or guid, or
+    /// earlier in the same batch): no file.
+    Seen,
+}
+
+/// A post waiting for the writer, and where its answer goes.
+struct Job {
+    post: PostToWrite,
+    reply: oneshot::Sender<Result<Written, WriteError>>,
+}
+
+/// Work for the claiming thread.
+enum Work {
+    Post(Job),
+    Record(PollOutcome, oneshot::Sender<Result<(), WriteError>>),
+}
+
+/// A handle to the writer thread; cloning shares it. The thread ends when
+/// the last handle is dropped, after finishing its queue.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    jobs: mpsc::Sender<Work>,
+}
+
+impl Writer {
+    /// Starts the writer's two threads for posts in `dir`: one claims
+    /// batches, the other writes, syncs and marks them, so the next batch is
+    /// claimed while the last one is written.
+    pub fn start(store: Arc<Mutex<Store>>, dir: PathBuf, durable: bool) -> std::io::Result<Writer> {
+        let (jobs, queue) = mpsc::channel(MAX_BATCH * 2);
+        // One claimed batch waits while another is written: bounded memory.
+        let (claimed_tx, claimed_rx) = std::sync::mpsc::sync_channel::<ClaimedBatch>(1);
+        let files_store = Arc::clone(&store);
+        std::thread::Builder::new()
+            .name("linkpost-files".into())
+            .spawn(move || {
+                for batch in claimed_rx {
+                    files::write_claimed(&files_store, &dir, durable, batch);
+                }
+            })?;
+        std::thread::Builder::new()
+            .name("linkpost-writer".into())
+            .spawn(move || claim::claim_batches(queue, &store, durable, &claimed_tx))?;
+        Ok(Writer { jobs })
+    }
+
+    /// Queues `post`; the answer comes once it is written or found to be
+    /// seen already. Await the answer after queueing more.
+    pub async fn submit(
+        &self,
+        post: PostToWrite,
+    ) -> Result<oneshot::Receiver<Result<Written, WriteError>>, WriteError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Work::Post(Job { post, reply }))
+            .await
+            .map_err(|_| WriteError::Stopped)?;
+        Ok(answer)
+    }
+
+    /// Records a poll's outcome with the next batch (many polls share one
+    /// transaction), and waits until it is recorded.
+    pub async fn record(&self, outcome: PollOutcome) -> Result<(), WriteError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Work::Record(outcome, reply))
+            .await
+            .map_err(|_| WriteError::Stopped)?;
+        answer.await.map_err(|_| WriteError::Stopped)?
+    }
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|e| e.into_inner())
+}
