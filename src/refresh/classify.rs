@@ -305,7 +305,7 @@ mod tests {
             item(Some("https://e.com/b"), None),
             item(Some("https://e.com/a"), None),
         ];
-        let out = classify(&mut store, "F", first, true, 1, now()).expect("classify");
+        let out = classify(&mut store, "F", first, true, 2, now()).expect("classify");
         assert_eq!(out.candidates.len(), 1, "b is new and within backfill");
         assert_eq!(out.skipped, 1, "a is beyond backfill");
         // The alias learned from g1 and the skipped entry both dedupe now,
