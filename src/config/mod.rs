@@ -6,13 +6,16 @@
 //! against the config file's folder, defaults applied in one place. Every error
 //! names the file, the line and the key. Nothing here touches the network.
 
+mod validate;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
-use toml::Spanned;
 use url::Url;
+
+pub use validate::{RawConfig, parse_size};
+use validate::{Validator, line_of, resolve_feed_url};
 
 /// Default database file, relative to the config file's folder.
 pub const DEFAULT_DATABASE: &str = "linkpost.db";
@@ -49,13 +52,12 @@ pub const MIN_RECOMMENDED_INTERVAL: Duration = Duration::from_secs(60);
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read config {path}: {source}")]
+    #[error("cannot read config {path}: {cause}")]
     Read {
         /// The config file.
         path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
+        /// The cause, printed in the message.
+        cause: std::io::Error,
     },
     /// The file is not valid TOML or has a key of the wrong type or name.
     #[error("{path}:{line}: {message}")]
@@ -79,61 +81,6 @@ pub enum ConfigError {
         /// What is wrong and how to fix it.
         message: String,
     },
-}
-
-/// The config file as written; see `config/linkpost.toml` for every key.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawConfig {
-    database: Option<String>,
-    output_dir: Option<String>,
-    publish_dir: Option<String>,
-    user_agent: Option<String>,
-    concurrency: Option<Spanned<usize>>,
-    per_host_limit: Option<Spanned<usize>>,
-    connect_timeout: Option<Spanned<String>>,
-    timeout: Option<Spanned<String>>,
-    max_body_size: Option<Spanned<SizeValue>>,
-    tldr_length: Option<Spanned<usize>>,
-    summary_length: Option<Spanned<usize>>,
-    allow_private_addresses: Option<bool>,
-    durable_writes: Option<bool>,
-    #[serde(default)]
-    feed: Vec<Spanned<RawFeed>>,
-}
-
-/// One `[[feed]]` table as written.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFeed {
-    name: Spanned<String>,
-    url: Spanned<String>,
-    #[serde(default)]
-    tags: Vec<String>,
-    summary_selector: Option<Spanned<OneOrMany>>,
-    summary_exclude: Option<Spanned<OneOrMany>>,
-    fetch_article: Option<bool>,
-    draft: Option<bool>,
-    backfill: Option<usize>,
-    interval: Option<Spanned<String>>,
-    allow_private_addresses: Option<bool>,
-    connect_timeout: Option<Spanned<String>>,
-    timeout: Option<Spanned<String>>,
-    max_body_size: Option<Spanned<SizeValue>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum SizeValue {
-    Bytes(u64),
-    Text(String),
 }
 
 /// HTTP limits, set at the top level and overridable per feed.
@@ -209,185 +156,12 @@ pub struct FeedConfig {
     pub allow_private_addresses: bool,
 }
 
-/// Converts a byte offset in `text` to a 1-based line number.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()
-        .iter()
-        .take(offset)
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
-/// The raw `connect_timeout`, `timeout` and `max_body_size` of one table.
-type RawHttpKeys<'a> = (
-    &'a Option<Spanned<String>>,
-    &'a Option<Spanned<String>>,
-    &'a Option<Spanned<SizeValue>>,
-);
-
-struct Validator<'a> {
-    path: &'a Path,
-    text: &'a str,
-}
-
-impl Validator<'_> {
-    fn invalid(
-        &self,
-        span: std::ops::Range<usize>,
-        key: &str,
-        message: impl Into<String>,
-    ) -> ConfigError {
-        ConfigError::Invalid {
-            path: self.path.to_path_buf(),
-            line: line_of(self.text, span.start),
-            key: key.to_string(),
-            message: message.into(),
-        }
-    }
-
-    fn duration(&self, value: &Spanned<String>, key: &str) -> Result<Duration, ConfigError> {
-        let d = humantime::parse_duration(value.get_ref().trim()).map_err(|e| {
-            self.invalid(
-                value.span(),
-                key,
-                format!("{e}; write a duration such as \"45s\", \"30m\" or \"2h\""),
-            )
-        })?;
-        if d.is_zero() {
-            return Err(self.invalid(value.span(), key, "must be longer than zero"));
-        }
-        Ok(d)
-    }
-
-    fn size(&self, value: &Spanned<SizeValue>, key: &str) -> Result<u64, ConfigError> {
-        let size = match value.get_ref() {
-            SizeValue::Bytes(n) => Some(*n),
-            SizeValue::Text(s) => parse_size(s),
-        };
-        match size {
-            Some(0) => Err(self.invalid(value.span(), key, "must be larger than zero")),
-            Some(n) => Ok(n),
-            None => Err(self.invalid(
-                value.span(),
-                key,
-                "write a size such as \"10MiB\", \"512KiB\" or a number of bytes",
-            )),
-        }
-    }
-
-    /// HTTP limits from (connect_timeout, timeout, max_body_size) keys named
-    /// under `prefix`, each falling back to `defaults`.
-    fn http_limits(
-        &self,
-        (connect_timeout, timeout, max_body_size): RawHttpKeys<'_>,
-        prefix: &str,
-        defaults: HttpLimits,
-    ) -> Result<HttpLimits, ConfigError> {
-        let duration = |value: &Option<Spanned<String>>, name: &str, default| {
-            value.as_ref().map_or(Ok(default), |d| {
-                self.duration(d, &format!("{prefix}{name}"))
-            })
-        };
-        Ok(HttpLimits {
-            connect_timeout: duration(
-                connect_timeout,
-                "connect_timeout",
-                defaults.connect_timeout,
-            )?,
-            timeout: duration(timeout, "timeout", defaults.timeout)?,
-            max_body_size: max_body_size
-                .as_ref()
-                .map_or(Ok(defaults.max_body_size), |s| {
-                    self.size(s, &format!("{prefix}max_body_size"))
-                })?,
-        })
-    }
-
-    fn selectors(
-        &self,
-        value: Option<&Spanned<OneOrMany>>,
-        key: &str,
-    ) -> Result<Vec<String>, ConfigError> {
-        let Some(value) = value else {
-            return Ok(Vec::new());
-        };
-        let list = match value.get_ref() {
-            OneOrMany::One(s) => vec![s.clone()],
-            OneOrMany::Many(list) => list.clone(),
-        };
-        for css in &list {
-            if crate::extract::parse_selector(css).is_none() {
-                return Err(self.invalid(
-                    value.span(),
-                    key,
-                    format!("\"{css}\" is not a valid CSS selector"),
-                ));
-            }
-        }
-        Ok(list)
-    }
-
-    fn positive(&self, value: &Spanned<usize>, key: &str) -> Result<usize, ConfigError> {
-        match *value.get_ref() {
-            0 => Err(self.invalid(value.span(), key, "must be at least 1")),
-            n => Ok(n),
-        }
-    }
-}
-
-/// Parses sizes such as `10MiB`, `512 KiB`, `1GB` or `4096`.
-pub fn parse_size(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().ok()?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" => 1000,
-        "kib" => 1 << 10,
-        "m" | "mb" => 1000 * 1000,
-        "mib" => 1 << 20,
-        "g" | "gb" => 1000 * 1000 * 1000,
-        "gib" => 1 << 30,
-        _ => return None,
-    };
-    number.checked_mul(factor)
-}
-
-/// Resolves a `url` value; `file:` with a relative path is taken relative to
-/// the config file's folder, so examples and tests can point at local files.
-fn resolve_feed_url(raw: &str, base_dir: &Path) -> Result<Url, String> {
-    let raw = raw.trim();
-    if let Some(rest) = raw.strip_prefix("file:")
-        && !rest.starts_with('/')
-    {
-        // A file URL needs an absolute path, and the config may be named
-        // relative to the working folder (`--config linkpost.toml`).
-        let path = std::path::absolute(base_dir.join(rest))
-            .map_err(|e| format!("cannot resolve {rest} against {}: {e}", base_dir.display()))?;
-        return Url::from_file_path(&path)
-            .map_err(|()| format!("cannot use {} as a file URL", path.display()));
-    }
-    let url = Url::parse(raw)
-        .map_err(|e| format!("{e}; write an absolute URL such as \"https://www.cncf.io/feed/\""))?;
-    match url.scheme() {
-        "http" | "https" if url.host_str().is_some() => Ok(url),
-        "file" => Ok(url),
-        scheme => Err(format!(
-            "unsupported scheme \"{scheme}\"; use http, https or file"
-        )),
-    }
-}
-
 impl Config {
     /// Reads and validates the config file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
         Config::parse(path, &text)
     }

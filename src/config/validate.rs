@@ -1,0 +1,246 @@
+//! The config file as serde reads it, and the checks of its single values:
+//! durations, sizes, selectors, URLs, each error naming the line and key.
+//!
+//! Builds no `Config`; `Config::parse` puts the checked values together and
+//! applies the defaults.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+use super::{ConfigError, HttpLimits};
+
+/// The config file as written; see `config/linkpost.toml` for every key.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub(super) database: Option<String>,
+    pub(super) output_dir: Option<String>,
+    pub(super) publish_dir: Option<String>,
+    pub(super) user_agent: Option<String>,
+    pub(super) concurrency: Option<Spanned<usize>>,
+    pub(super) per_host_limit: Option<Spanned<usize>>,
+    pub(super) connect_timeout: Option<Spanned<String>>,
+    pub(super) timeout: Option<Spanned<String>>,
+    pub(super) max_body_size: Option<Spanned<SizeValue>>,
+    pub(super) tldr_length: Option<Spanned<usize>>,
+    pub(super) summary_length: Option<Spanned<usize>>,
+    pub(super) allow_private_addresses: Option<bool>,
+    pub(super) durable_writes: Option<bool>,
+    #[serde(default)]
+    pub(super) feed: Vec<Spanned<RawFeed>>,
+}
+
+/// One `[[feed]]` table as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFeed {
+    pub(super) name: Spanned<String>,
+    pub(super) url: Spanned<String>,
+    #[serde(default)]
+    pub(super) tags: Vec<String>,
+    pub(super) summary_selector: Option<Spanned<OneOrMany>>,
+    pub(super) summary_exclude: Option<Spanned<OneOrMany>>,
+    pub(super) fetch_article: Option<bool>,
+    pub(super) draft: Option<bool>,
+    pub(super) backfill: Option<usize>,
+    pub(super) interval: Option<Spanned<String>>,
+    pub(super) allow_private_addresses: Option<bool>,
+    pub(super) connect_timeout: Option<Spanned<String>>,
+    pub(super) timeout: Option<Spanned<String>>,
+    pub(super) max_body_size: Option<Spanned<SizeValue>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum SizeValue {
+    Bytes(u64),
+    Text(String),
+}
+
+/// Converts a byte offset in `text` to a 1-based line number.
+pub(super) fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()
+        .iter()
+        .take(offset)
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The raw `connect_timeout`, `timeout` and `max_body_size` of one table.
+type RawHttpKeys<'a> = (
+    &'a Option<Spanned<String>>,
+    &'a Option<Spanned<String>>,
+    &'a Option<Spanned<SizeValue>>,
+);
+
+pub(super) struct Validator<'a> {
+    pub(super) path: &'a Path,
+    pub(super) text: &'a str,
+}
+
+impl Validator<'_> {
+    pub(super) fn invalid(
+        &self,
+        span: std::ops::Range<usize>,
+        key: &str,
+        message: impl Into<String>,
+    ) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            line: line_of(self.text, span.start),
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub(super) fn duration(
+        &self,
+        value: &Spanned<String>,
+        key: &str,
+    ) -> Result<Duration, ConfigError> {
+        let d = humantime::parse_duration(value.get_ref().trim()).map_err(|e| {
+            self.invalid(
+                value.span(),
+                key,
+                format!("{e}; write a duration such as \"45s\", \"30m\" or \"2h\""),
+            )
+        })?;
+        if d.is_zero() {
+            return Err(self.invalid(value.span(), key, "must be longer than zero"));
+        }
+        Ok(d)
+    }
+
+    fn size(&self, value: &Spanned<SizeValue>, key: &str) -> Result<u64, ConfigError> {
+        let size = match value.get_ref() {
+            SizeValue::Bytes(n) => Some(*n),
+            SizeValue::Text(s) => parse_size(s),
+        };
+        match size {
+            Some(0) => Err(self.invalid(value.span(), key, "must be larger than zero")),
+            Some(n) => Ok(n),
+            None => Err(self.invalid(
+                value.span(),
+                key,
+                "write a size such as \"10MiB\", \"512KiB\" or a number of bytes",
+            )),
+        }
+    }
+
+    /// HTTP limits from (connect_timeout, timeout, max_body_size) keys named
+    /// under `prefix`, each falling back to `defaults`.
+    pub(super) fn http_limits(
+        &self,
+        (connect_timeout, timeout, max_body_size): RawHttpKeys<'_>,
+        prefix: &str,
+        defaults: HttpLimits,
+    ) -> Result<HttpLimits, ConfigError> {
+        let duration = |value: &Option<Spanned<String>>, name: &str, default| {
+            value.as_ref().map_or(Ok(default), |d| {
+                self.duration(d, &format!("{prefix}{name}"))
+            })
+        };
+        Ok(HttpLimits {
+            connect_timeout: duration(
+                connect_timeout,
+                "connect_timeout",
+                defaults.connect_timeout,
+            )?,
+            timeout: duration(timeout, "timeout", defaults.timeout)?,
+            max_body_size: max_body_size
+                .as_ref()
+                .map_or(Ok(defaults.max_body_size), |s| {
+                    self.size(s, &format!("{prefix}max_body_size"))
+                })?,
+        })
+    }
+
+    pub(super) fn selectors(
+        &self,
+        value: Option<&Spanned<OneOrMany>>,
+        key: &str,
+    ) -> Result<Vec<String>, ConfigError> {
+        let Some(value) = value else {
+            return Ok(Vec::new());
+        };
+        let list = match value.get_ref() {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(list) => list.clone(),
+        };
+        for css in &list {
+            if crate::extract::parse_selector(css).is_none() {
+                return Err(self.invalid(
+                    value.span(),
+                    key,
+                    format!("\"{css}\" is not a valid CSS selector"),
+                ));
+            }
+        }
+        Ok(list)
+    }
+
+    pub(super) fn positive(&self, value: &Spanned<usize>, key: &str) -> Result<usize, ConfigError> {
+        match *value.get_ref() {
+            0 => Err(self.invalid(value.span(), key, "must be at least 1")),
+            n => Ok(n),
+        }
+    }
+}
+
+/// Parses sizes such as `10MiB`, `512 KiB`, `1GB` or `4096`.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1000 * 1000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1000 * 1000 * 1000,
+        "gib" => 1 << 30,
+        _ => return None,
+    };
+    number.checked_mul(factor)
+}
+
+/// Resolves a `url` value; `file:` with a relative path is taken relative to
+/// the config file's folder, so examples and tests can point at local files.
+pub(super) fn resolve_feed_url(raw: &str, base_dir: &Path) -> Result<Url, String> {
+    let raw = raw.trim();
+    if let Some(rest) = raw.strip_prefix("file:")
+        && !rest.starts_with('/')
+    {
+        // A file URL needs an absolute path, and the config may be named
+        // relative to the working folder (`--config linkpost.toml`).
+        let path = std::path::absolute(base_dir.join(rest))
+            .map_err(|e| format!("cannot resolve {rest} against {}: {e}", base_dir.display()))?;
+        return Url::from_file_path(&path)
+            .map_err(|()| format!("cannot use {} as a file URL", path.display()));
+    }
+    let url = Url::parse(raw)
+        .map_err(|e| format!("{e}; write an absolute URL such as \"https://www.cncf.io/feed/\""))?;
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some() => Ok(url),
+        "file" => Ok(url),
+        scheme => Err(format!(
+            "unsupported scheme \"{scheme}\"; use http, https or file"
+        )),
+    }
+}

@@ -1,0 +1,192 @@
+//! Summary extraction: HTML in, clean plain text out.
+//!
+//! Pure and synchronous. `scraper::Html` is `!Send`, so every document is
+//! parsed and dropped inside one function here and never crosses an `.await`.
+//! This module never fetches anything; the pipeline hands it bytes.
+
+mod charset;
+mod main_content;
+mod text;
+
+use scraper::{ElementRef, Html, Selector};
+use url::Url;
+
+pub use charset::decode_html;
+use main_content::main_content;
+use text::element_text;
+pub use text::{clean_feed_text, collapse_whitespace, cut_text, html_to_text};
+
+/// Where a post's summary text came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummarySource {
+    /// The feed's `summary_selector` on the fetched article page.
+    Selector,
+    /// The main-content heuristic on the fetched article page.
+    Article,
+    /// The entry's full content in the feed.
+    Content,
+    /// The entry's summary or description in the feed.
+    Summary,
+    /// The article page's `og:description` or `meta description`.
+    Meta,
+}
+
+impl SummarySource {
+    /// The stable lower-case name used in logs and JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SummarySource::Selector => "selector",
+            SummarySource::Article => "article",
+            SummarySource::Content => "content",
+            SummarySource::Summary => "summary",
+            SummarySource::Meta => "meta",
+        }
+    }
+}
+
+/// What an article page yielded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageExtract {
+    /// Text of the first selector that matched non-empty text.
+    pub selected_text: Option<String>,
+    /// Text of the main content found by the heuristic, when asked for.
+    pub article_text: Option<String>,
+    /// `og:description` or `meta name=description`, as text.
+    pub meta_description: Option<String>,
+    /// `<link rel=canonical>` resolved against the page URL, same host only.
+    pub canonical: Option<Url>,
+}
+
+/// Parses a CSS selector list as the config gives it; `None` when invalid.
+pub fn parse_selector(css: &str) -> Option<Selector> {
+    Selector::parse(css).ok()
+}
+
+/// What to take from an article page.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PageOptions<'a> {
+    /// Selectors tried in order; the first with text wins.
+    pub selectors: &'a [Selector],
+    /// Elements removed before any text is taken.
+    pub excludes: &'a [Selector],
+    /// Run the main-content heuristic when no selector yields text.
+    pub heuristic: bool,
+}
+
+/// Extracts the selected text, the main content (when asked), the meta
+/// description and the canonical URL of a page.
+pub fn extract_page(html: &str, page_url: &Url, options: &PageOptions<'_>) -> PageExtract {
+    let mut doc = Html::parse_document(html);
+    let builtin = &*BUILTIN;
+    let meta_description = builtin
+        .meta_descriptions
+        .iter()
+        .find_map(|selector| meta_content(&doc, selector));
+    let canonical = doc
+        .select(&builtin.canonical)
+        .find_map(|el| el.value().attr("href"))
+        .and_then(|href| page_url.join(href.trim()).ok())
+        .filter(|url| {
+            matches!(url.scheme(), "http" | "https")
+                && url.host_str() == page_url.host_str()
+                && url.port_or_known_default() == page_url.port_or_known_default()
+        });
+    for exclude in options.excludes {
+        remove_elements(&mut doc, |el| exclude.matches(&el));
+    }
+    let selected_text = options
+        .selectors
+        .iter()
+        .find_map(|selector| selected_text(&doc, selector));
+    let article_text = if options.heuristic && selected_text.is_none() {
+        main_content(&mut doc)
+    } else {
+        None
+    };
+    PageExtract {
+        selected_text,
+        article_text,
+        meta_description,
+        canonical,
+    }
+}
+
+/// The text of every element `selector` matches, in document order, joined
+/// with spaces (as miniflux's scraper does, so `article > p` takes every
+/// paragraph); a match inside an earlier match is not counted twice.
+fn selected_text(doc: &Html, selector: &Selector) -> Option<String> {
+    let mut taken = std::collections::HashSet::new();
+    let mut parts = Vec::new();
+    for el in doc.select(selector) {
+        if el.ancestors().any(|a| taken.contains(&a.id())) {
+            continue;
+        }
+        taken.insert(el.id());
+        let text = element_text(el);
+        if !text.is_empty() {
+            parts.push(text);
+        }
+    }
+    Some(parts.join(" ")).filter(|t| !t.is_empty())
+}
+
+/// Detaches every element `matches` accepts (with its subtree).
+fn remove_elements(doc: &mut Html, matches: impl Fn(ElementRef<'_>) -> bool) {
+    let ids: Vec<_> = doc
+        .root_element()
+        .descendants()
+        .filter_map(ElementRef::wrap)
+        .filter(|el| matches(*el))
+        .map(|el| el.id())
+        .collect();
+    for id in ids {
+        if let Some(mut node) = doc.tree.get_mut(id) {
+            node.detach();
+        }
+    }
+}
+
+/// Selectors the extractor itself uses, parsed once.
+struct Builtin {
+    paragraph: Selector,
+    canonical: Selector,
+    /// `og:description` (as a property, or as a name), then `description`.
+    meta_descriptions: [Selector; 3],
+    /// Article containers, in order of trust.
+    candidates: Vec<Selector>,
+}
+
+static BUILTIN: std::sync::LazyLock<Builtin> = std::sync::LazyLock::new(|| {
+    let parse = |css: &str| Selector::parse(css).expect("built-in selectors are valid CSS");
+    Builtin {
+        paragraph: parse("p"),
+        canonical: parse("link[rel~=\"canonical\"]"),
+        meta_descriptions: [
+            parse("meta[property=\"og:description\"]"),
+            parse("meta[name=\"og:description\"]"),
+            parse("meta[name=\"description\"]"),
+        ],
+        candidates: [
+            "[itemprop=articleBody]",
+            "article",
+            "[role=main]",
+            "main",
+            ".entry-content, .post-content, .article-content, .article-body, .post-body, \
+             .story-body, .gh-content, .c-entry-content, .td-post-content",
+        ]
+        .into_iter()
+        .map(parse)
+        .collect(),
+    }
+});
+
+fn meta_content(doc: &Html, selector: &Selector) -> Option<String> {
+    doc.select(selector)
+        .find_map(|el| {
+            el.value()
+                .attr("content")
+                .or_else(|| el.value().attr("value"))
+        })
+        .map(html_to_text)
+        .filter(|text| !text.is_empty())
+}

@@ -1,0 +1,340 @@
+//! Plain text: HTML to the text a reader sees, feed boilerplate removed, and
+//! cutting at a sentence end.
+//!
+//! Works on fragments, elements and strings; never looks for an article.
+
+use ego_tree::NodeRef;
+use scraper::{ElementRef, Html, Node};
+
+/// Elements whose text a reader never sees.
+const HIDDEN_ELEMENTS: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "head", "iframe", "object", "canvas",
+    "button", "select", "textarea",
+];
+
+/// Elements that separate their text from the surrounding text.
+const BLOCK_ELEMENTS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+    "img",
+    "details",
+    "summary",
+];
+
+/// Turns an HTML fragment (a feed's description or content) into plain text.
+pub fn html_to_text(html: &str) -> String {
+    let fragment = Html::parse_fragment(html);
+    let mut raw = String::with_capacity(html.len() / 2);
+    push_text(*fragment.root_element(), &mut raw);
+    collapse_whitespace(&raw)
+}
+
+/// The visible text of one element and its descendants.
+pub(super) fn element_text(el: ElementRef<'_>) -> String {
+    let mut raw = String::new();
+    push_text(*el, &mut raw);
+    collapse_whitespace(&raw)
+}
+
+fn push_text(node: NodeRef<'_, Node>, out: &mut String) {
+    // An explicit stack instead of recursion: hostile pages nest deeply.
+    let mut stack = vec![(node, false)];
+    while let Some((node, closing)) = stack.pop() {
+        match node.value() {
+            Node::Text(text) if !closing => out.push_str(text),
+            Node::Element(el) => {
+                let name = el.name();
+                if HIDDEN_ELEMENTS.contains(&name) {
+                    continue;
+                }
+                let block = BLOCK_ELEMENTS.contains(&name);
+                if block {
+                    out.push(' ');
+                }
+                if !closing {
+                    if block {
+                        stack.push((node, true));
+                    }
+                    for child in node.children().rev() {
+                        stack.push((child, false));
+                    }
+                }
+            }
+            Node::Document | Node::Fragment if !closing => {
+                for child in node.children().rev() {
+                    stack.push((child, false));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Collapses every run of white space into one space and trims the ends.
+///
+/// Non-breaking and other Unicode spaces count as white space; zero-width
+/// characters and soft hyphens are dropped, since they only carry layout.
+pub fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}'
+        ) {
+            continue;
+        }
+        if c.is_whitespace() || c.is_control() {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && !out.is_empty() {
+            out.push(' ');
+        }
+        pending_space = false;
+        out.push(c);
+    }
+    out
+}
+
+/// Removes the boilerplate WordPress and friends append to feed descriptions.
+pub fn clean_feed_text(text: &str) -> String {
+    let mut text = text.trim().to_string();
+    // "The post X appeared first on Y." is appended by Yoast SEO.
+    if let Some(pos) = text.rfind("The post ")
+        && text[pos..].contains(" appeared first on ")
+        && text.ends_with('.')
+    {
+        text.truncate(pos);
+    }
+    loop {
+        let trimmed = text.trim_end();
+        let stripped = [
+            "[…]",
+            "[...]",
+            "[&hellip;]",
+            "Continue reading →",
+            "Continue reading…",
+            "Continue reading",
+            "Read more",
+            "→",
+        ]
+        .iter()
+        .find_map(|tail| trimmed.strip_suffix(tail));
+        match stripped {
+            Some(rest) => text = rest.trim_end().to_string(),
+            None => break,
+        }
+    }
+    text.trim().to_string()
+}
+
+/// Abbreviations whose trailing dot does not end a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "fig", "no", "vol", "approx", "cf",
+    "al", "inc", "ltd", "co", "corp", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "ca", "eg", "ie",
+];
+
+/// Returns true when the `.`, `!` or `?` at char index `i` ends a sentence.
+fn ends_sentence(chars: &[char], i: usize) -> bool {
+    let c = chars[i];
+    if !matches!(c, '.' | '!' | '?' | '…' | '。' | '！' | '？') {
+        return false;
+    }
+    // Closing quotes and brackets may follow the mark.
+    let mut j = i + 1;
+    while j < chars.len() && matches!(chars[j], '"' | '\'' | '”' | '’' | ')' | ']' | '»') {
+        j += 1;
+    }
+    if j < chars.len() && !chars[j].is_whitespace() {
+        return false; // "v1.2", "example.com", "e.g.x"
+    }
+    if c != '.' {
+        return true;
+    }
+    // The word that the dot ends, e.g. "e.g", "U.S", "Dr".
+    let start = chars[..i]
+        .iter()
+        .rposition(|c| c.is_whitespace())
+        .map_or(0, |p| p + 1);
+    let word: String = chars[start..i]
+        .iter()
+        .filter(|c| c.is_alphanumeric() || **c == '.')
+        .collect();
+    if word.contains('.') {
+        return false; // "e.g.", "i.e.", "U.S."
+    }
+    let mut letters = word.chars();
+    if let (Some(first), None) = (letters.next(), letters.next())
+        && first.is_alphabetic()
+        && first.is_uppercase()
+    {
+        return false; // an initial, as in "John F. Kennedy"
+    }
+    !ABBREVIATIONS.contains(&word.to_lowercase().as_str())
+}
+
+/// Cuts `text` to at most `max` characters.
+///
+/// The result is the whole text when it fits, else the longest prefix that
+/// ends a sentence, else a prefix cut at a word boundary with `…` appended
+/// (the ellipsis counted in `max`).
+pub fn cut_text(text: &str, max: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= max {
+        return text.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    // Longest prefix that ends a sentence: scan back from the limit.
+    let mut end = None;
+    for i in (0..max).rev() {
+        if ends_sentence(&chars, i) {
+            let mut j = i + 1;
+            while j < max && matches!(chars[j], '"' | '\'' | '”' | '’' | ')' | ']' | '»') {
+                j += 1;
+            }
+            end = Some(j);
+            break;
+        }
+    }
+    if let Some(end) = end {
+        return chars[..end].iter().collect();
+    }
+    let limit = max - 1; // room for the ellipsis
+    let cut = chars[..=limit.min(chars.len() - 1)]
+        .iter()
+        .rposition(|c| c.is_whitespace())
+        .filter(|&p| p > 0 && p <= limit)
+        .unwrap_or(limit);
+    let mut out: String = chars[..cut].iter().collect();
+    while out.ends_with([',', ';', ':', '-', '–', '—', ' ']) {
+        out.pop();
+    }
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn html_to_text_drops_hidden_and_separates_blocks() {
+        let html = "<p>One&nbsp;two&amp;three</p><ul><li>a</li><li>b</li></ul>x<br>y <b>bo</b>ld\
+                    <script>var x = 1;</script><style>p{}</style>\
+                    <script type=\"application/ld+json\">{\"a\":1}</script>";
+        assert_eq!(html_to_text(html), "One two&three a b x y bold");
+    }
+
+    #[test]
+    fn entities_are_decoded_once() {
+        assert_eq!(
+            html_to_text("a &amp;amp; b &#8217; &lt;p&gt;"),
+            "a &amp; b ’ <p>"
+        );
+    }
+
+    #[test]
+    fn clean_feed_text_removes_wordpress_tails() {
+        assert_eq!(
+            clean_feed_text("Find your community! […]"),
+            "Find your community!"
+        );
+        assert_eq!(
+            clean_feed_text("Body text. The post Hello appeared first on CNCF."),
+            "Body text."
+        );
+        assert_eq!(
+            clean_feed_text("Shipping safely … Read more"),
+            "Shipping safely …"
+        );
+    }
+
+    #[test]
+    fn cut_keeps_whole_text_that_fits() {
+        assert_eq!(cut_text("Short. Text", 100), "Short. Text");
+    }
+
+    #[test]
+    fn cut_ends_at_the_last_sentence_in_range() {
+        let text = "First one. Second one! Third one? Fourth is long enough to overflow";
+        assert_eq!(cut_text(text, 40), "First one. Second one! Third one?");
+        assert_eq!(cut_text(text, 33), "First one. Second one! Third one?");
+        assert_eq!(cut_text(text, 32), "First one. Second one!");
+    }
+
+    #[test]
+    fn cut_skips_abbreviations_initials_and_decimals() {
+        let text = "Tools, e.g. Istio and the U.S. agencies. Version v1.2 ships. Dr. Who by John F. Kennedy is here at last";
+        assert_eq!(
+            cut_text(text, 50),
+            "Tools, e.g. Istio and the U.S. agencies."
+        );
+        assert_eq!(
+            cut_text(text, 70),
+            "Tools, e.g. Istio and the U.S. agencies. Version v1.2 ships."
+        );
+        assert_eq!(
+            cut_text(text, 100),
+            "Tools, e.g. Istio and the U.S. agencies. Version v1.2 ships."
+        );
+    }
+
+    #[test]
+    fn cut_without_sentence_end_cuts_at_a_word() {
+        assert_eq!(cut_text("alpha beta gamma delta", 12), "alpha beta…");
+        assert_eq!(cut_text("supercalifragilistic", 6), "super…");
+    }
+
+    proptest! {
+        #[test]
+        fn cut_never_exceeds_max(text in "\\PC{0,300}", max in 1usize..200) {
+            let out = cut_text(&text, max);
+            prop_assert!(out.chars().count() <= max);
+        }
+
+        #[test]
+        fn html_to_text_never_panics(html in "\\PC{0,400}") {
+            let _ = html_to_text(&html);
+        }
+    }
+}
