@@ -1,15 +1,21 @@
-//! The daemon against servers on 127.0.0.1: conditional GET, Retry-After,
-//! backoff, reload, clean shutdown and restarts. Assertions are on order and
-//! lower bounds, never on exact timings.
+//! The daemon. Its schedule (Retry-After, backoff, restarts, overdue feeds)
+//! runs in this process on paused time against a scripted server, so hours
+//! of schedule take milliseconds; conditional GET, reload, clean shutdown and
+//! systemd notify run on the real binary against servers on 127.0.0.1.
+//! Assertions are on order and lower bounds, never on exact timings.
 
 mod common;
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use common::in_process::{Answer, HangGuard, InProcessDaemon, ScriptedServer, next_hit};
 use common::{
     Daemon, Recorder, TestDir, feeds_json, hits_to, linkpost_async, read_post, rss, serve_recorder,
     wait_until,
 };
+use linkpost::clock::PausedClock;
 use wiremock::ResponseTemplate;
 
 const LONG: Duration = Duration::from_secs(60);
@@ -81,65 +87,80 @@ async fn second_poll_is_conditional_and_a_304_writes_nothing() {
     }
 }
 
-#[tokio::test]
+/// A clock for an in-process daemon, starting now.
+fn paused_clock() -> Arc<PausedClock> {
+    Arc::new(PausedClock::starting_at(chrono::Utc::now()))
+}
+
+/// Real time an in-process test may take before it counts as stuck.
+const REAL_LIMIT: Duration = Duration::from_secs(60);
+
+#[tokio::test(start_paused = true)]
 async fn retry_after_on_429_delays_the_next_request_at_least_that_long() {
-    let recorder = Recorder::new(|_, n| {
+    let _guard = HangGuard::new("retry_after", REAL_LIMIT);
+    let clock = paused_clock();
+    let (server, mut hits) = ScriptedServer::new(Arc::clone(&clock), |_, n| {
         if n == 1 {
-            ResponseTemplate::new(429).insert_header("retry-after", "3")
+            Answer::status(429).header("retry-after", "3")
         } else {
-            rss_response(rss("https://blog.example", &[("a", 1)]))
+            Answer::rss(rss("https://blog.example", &[("a", 1)]))
         }
     });
-    let hits = recorder.hits.clone();
-    let server = serve_recorder(recorder).await;
     let dir = TestDir::new(&feed(
         "Busy",
-        &format!("{}/feed.xml", server.uri()),
+        "https://busy.example/feed.xml",
         "interval = \"1s\"",
     ));
-    let daemon = Daemon::start(&dir.config_path());
-    wait_until("a second request", LONG, || {
-        hits_to(&hits, "/feed.xml").len() >= 2
-    })
-    .await;
-    let (code, log) = daemon.stop(LONG).await;
-    assert_eq!(code, 0, "{log}");
-    let hits = hits_to(&hits, "/feed.xml");
-    let gap = hits[1].at - hits[0].at;
+    let mut daemon = InProcessDaemon::start(&dir.config_path(), clock, Arc::clone(&server));
+    next_hit(&mut hits).await;
+    daemon.idle().await;
+    let store = linkpost::store::Store::open(&dir.database()).expect("open store");
+    let state = store.feed_state("Busy").expect("state").expect("recorded");
+    let error = state.last_error.unwrap_or_default();
+    assert!(
+        error.contains("answered HTTP 429 (retry after 3s)"),
+        "{error}"
+    );
+    next_hit(&mut hits).await;
+    daemon.idle().await;
+    daemon.stop().await;
+    let hits = server.hits_to("/feed.xml");
+    let gap = (hits[1].at - hits[0].at).to_std().expect("in order");
     assert!(
         gap >= Duration::from_secs(3),
         "second request came after {gap:?}, before Retry-After"
     );
-    assert!(log.contains("answered HTTP 429 (retry after 3s)"), "{log}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_failing_feed_backs_off_while_a_healthy_one_keeps_its_pace() {
-    let recorder = Recorder::new(|request, _| {
-        if request.url.path() == "/bad.xml" {
-            ResponseTemplate::new(500)
+    let _guard = HangGuard::new("backoff", REAL_LIMIT);
+    let clock = paused_clock();
+    let (server, mut hits) = ScriptedServer::new(Arc::clone(&clock), |url, _| {
+        if url.path() == "/bad.xml" {
+            Answer::status(500)
         } else {
-            rss_response(rss("https://good.example", &[("a", 1)]))
+            Answer::rss(rss("https://good.example", &[("a", 1)]))
         }
     });
-    let hits = recorder.hits.clone();
-    let server = serve_recorder(recorder).await;
-    let uri = server.uri();
     let dir = TestDir::new(&format!(
         "per_host_limit = 8\n{}{}",
-        feed("Good", &format!("{uri}/good.xml"), "interval = \"1s\""),
-        feed("Bad", &format!("{uri}/bad.xml"), "interval = \"1s\"")
+        feed(
+            "Good",
+            "https://feeds.example/good.xml",
+            "interval = \"1s\""
+        ),
+        feed("Bad", "https://feeds.example/bad.xml", "interval = \"1s\"")
     ));
-    let daemon = Daemon::start(&dir.config_path());
-    wait_until("seven polls of the healthy feed", LONG, || {
-        hits_to(&hits, "/good.xml").len() >= 7
-    })
-    .await;
-    let (code, log) = daemon.stop(LONG).await;
-    assert_eq!(code, 0, "{log}");
+    let mut daemon = InProcessDaemon::start(&dir.config_path(), clock, Arc::clone(&server));
+    while server.hits_to("/good.xml").len() < 7 {
+        next_hit(&mut hits).await;
+    }
+    daemon.idle().await;
+    daemon.stop().await;
 
-    let good = hits_to(&hits, "/good.xml");
-    let bad = hits_to(&hits, "/bad.xml");
+    let good = server.hits_to("/good.xml");
+    let bad = server.hits_to("/bad.xml");
     // Healthy: every ~1 s. Failing: after 2 s, then 4 s, then 8 s.
     assert!(bad.len() >= 2, "the failing feed was retried");
     assert!(
@@ -149,7 +170,7 @@ async fn a_failing_feed_backs_off_while_a_healthy_one_keeps_its_pace() {
         good.len()
     );
     for (i, pair) in bad.windows(2).enumerate() {
-        let gap = pair[1].at - pair[0].at;
+        let gap = (pair[1].at - pair[0].at).to_std().expect("in order");
         let floor = Duration::from_secs(2u64 << i);
         assert!(
             gap >= floor - Duration::from_millis(50),
@@ -171,6 +192,62 @@ async fn a_failing_feed_backs_off_while_a_healthy_one_keeps_its_pace() {
         "{feeds}"
     );
     assert_eq!(feeds[0]["consecutive_errors"], 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_restart_does_not_refetch_before_due_and_fetches_an_overdue_feed_promptly() {
+    let _guard = HangGuard::new("restart", REAL_LIMIT);
+    let clock = paused_clock();
+    let (server, mut hits) = ScriptedServer::new(Arc::clone(&clock), |_, _| {
+        Answer::rss(rss("https://blog.example", &[("a", 1)]))
+    });
+    let dir = TestDir::new(&feed(
+        "A",
+        "https://blog.example/a.xml",
+        "interval = \"1h\"",
+    ));
+    let start =
+        || InProcessDaemon::start(&dir.config_path(), Arc::clone(&clock), Arc::clone(&server));
+
+    let mut daemon = start();
+    next_hit(&mut hits).await;
+    daemon.idle().await;
+    tokio::time::sleep(Duration::from_secs(30 * 60)).await;
+    daemon.stop().await;
+    assert_eq!(
+        server.hits_to("/a.xml").len(),
+        1,
+        "not refetched within the hour"
+    );
+
+    // Restart: the feed is not due for another half hour, so the daemon
+    // goes idle without fetching.
+    let mut daemon = start();
+    daemon.idle().await;
+    tokio::time::sleep(Duration::from_secs(20 * 60)).await;
+    daemon.stop().await;
+    assert_eq!(
+        server.hits_to("/a.xml").len(),
+        1,
+        "not refetched before due"
+    );
+
+    // Make it overdue (as if the machine was off past its due time): fetched promptly.
+    let conn = rusqlite::Connection::open(dir.database()).expect("open db");
+    conn.execute("UPDATE feeds SET next_due = next_due - 7200", [])
+        .expect("update");
+    drop(conn);
+    let started = linkpost::clock::Clock::now(clock.as_ref());
+    let mut daemon = start();
+    let hit = next_hit(&mut hits).await;
+    daemon.idle().await;
+    daemon.stop().await;
+    assert_eq!(server.hits_to("/a.xml").len(), 2);
+    assert!(
+        hit.at - started < chrono::Duration::seconds(1),
+        "the overdue feed was fetched {} after start",
+        hit.at - started
+    );
 }
 
 #[tokio::test]
@@ -278,55 +355,6 @@ async fn sigterm_during_a_poll_leaves_no_partial_file_and_exits_0() {
     // The rest come on the next run, each exactly once.
     assert_eq!(poll(&dir).await, 0);
     assert_eq!(dir.posts().len(), 20);
-}
-
-#[tokio::test]
-async fn a_restart_does_not_refetch_before_due_and_fetches_an_overdue_feed_promptly() {
-    let recorder = Recorder::new(|_, _| rss_response(rss("https://blog.example", &[("a", 1)])));
-    let hits = recorder.hits.clone();
-    let server = serve_recorder(recorder).await;
-    let dir = TestDir::new(&feed(
-        "A",
-        &format!("{}/a.xml", server.uri()),
-        "interval = \"1h\"",
-    ));
-    let idle = "scheduled started=0 running=0";
-
-    let daemon = Daemon::start(&dir.config_path());
-    wait_until("the first poll", LONG, || {
-        hits_to(&hits, "/a.xml").len() == 1
-    })
-    .await;
-    wait_until("the daemon idle", LONG, || daemon.log().contains(idle)).await;
-    let (code, log) = daemon.stop(LONG).await;
-    assert_eq!(code, 0, "{log}");
-
-    // Restart: the feed is not due for an hour, so the daemon goes idle without fetching.
-    let daemon = Daemon::start(&dir.config_path());
-    wait_until("the restarted daemon idle", LONG, || {
-        daemon.log().contains(idle)
-    })
-    .await;
-    let (code, log) = daemon.stop(LONG).await;
-    assert_eq!(code, 0, "{log}");
-    assert_eq!(
-        hits_to(&hits, "/a.xml").len(),
-        1,
-        "not refetched before due"
-    );
-
-    // Make it overdue (as if the machine was off past its due time): fetched promptly.
-    let conn = rusqlite::Connection::open(dir.database()).expect("open db");
-    conn.execute("UPDATE feeds SET next_due = next_due - 7200", [])
-        .expect("update");
-    drop(conn);
-    let daemon = Daemon::start(&dir.config_path());
-    wait_until("the overdue feed fetched", LONG, || {
-        hits_to(&hits, "/a.xml").len() == 2
-    })
-    .await;
-    let (code, log) = daemon.stop(LONG).await;
-    assert_eq!(code, 0, "{log}");
 }
 
 #[tokio::test]

@@ -257,7 +257,7 @@ impl Daemon {
                 if polled.disabled {
                     return;
                 }
-                polled.next_due
+                Some(polled.next_due)
             }
             Ok((_, None)) => None,
             Err(e) => {
@@ -270,8 +270,8 @@ impl Daemon {
         let Some(feed) = self.feeds.get(&name) else {
             return; // removed by a reload while it was polled
         };
-        // A poll whose outcome could not be recorded (or that asked to come
-        // back at once) waits an interval, so a failing store is not hammered.
+        // A poll that asked to come back at once (shutdown cut it short) or
+        // never ran waits an interval, so nothing is polled in a loop.
         let interval = i64::try_from(feed.interval.as_secs()).unwrap_or(i64::MAX);
         let due = next_due
             .filter(|&due| due > now)
@@ -307,6 +307,7 @@ impl Daemon {
     /// Stops polls in flight before their next entry and waits for them,
     /// at most `grace`.
     async fn stop(mut self, grace: Duration) {
+        let refresher = Arc::clone(&self.refresher);
         self.refresher.stop();
         self.limit.close();
         let tasks = &mut self.tasks;
@@ -319,6 +320,9 @@ impl Daemon {
             );
             self.tasks.abort_all();
             while self.tasks.join_next().await.is_some() {}
+        }
+        if let Err(e) = refresher.flush().await {
+            warn!(error = %e, "the last polls' outcomes may not be recorded");
         }
         info!(posts_written = self.written_since_start, "stopped");
     }

@@ -132,6 +132,10 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::type_complexity,
+        reason = "a table of cases, one tuple per row, reads best inline"
+    )]
     fn each_entry_is_new_seen_skipped_or_unusable() {
         type Item<'a> = (Option<&'a str>, Option<&'a str>);
         // (case, seen before as (feed, guid, url), items newest first,

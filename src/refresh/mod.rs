@@ -27,7 +27,7 @@ use crate::feed::{self, ParseError};
 use crate::fetch::{Fetch, FetchOutcome, Fetched, Fetcher, HostLimiter, Reach, Validators};
 use crate::post::{self, render_post};
 use crate::store::{FeedState, Store, StoreError};
-use crate::writer::{PostToWrite, WriteError, Writer, Written};
+use crate::writer::{PostToWrite, WriteError, Writer, Written, wait_for_writer};
 
 pub mod article;
 pub mod classify;
@@ -118,6 +118,11 @@ impl Refresher {
         })
     }
 
+    /// Waits until the outcomes of finished polls are recorded.
+    pub async fn flush(&self) -> Result<(), WriteError> {
+        self.writer.flush().await
+    }
+
     /// Asks running polls to stop before their next entry.
     pub fn stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
@@ -158,9 +163,12 @@ impl Refresher {
                 Ok(state) => state,
                 Err(err) => {
                     warn!(error = %err, "cannot read the feed's state");
+                    // Without its state the poll cannot be judged; the
+                    // feed comes back after its interval.
+                    let interval = i64::try_from(feed.interval.as_secs()).unwrap_or(i64::MAX);
                     return Polled {
                         report: Err(err),
-                        next_due: None,
+                        next_due: started.timestamp().saturating_add(interval),
                         disabled: false,
                     };
                 }
@@ -182,13 +190,12 @@ impl Refresher {
             }
             let outcome = report::outcome(feed, errors_before, &result, started, ended);
             let (next_due, disabled) = (outcome.next_due, outcome.disable);
-            let recorded = self.writer.record(outcome).await;
-            if let Err(e) = &recorded {
+            if let Err(e) = self.writer.record(outcome).await {
                 warn!(error = %e, "cannot record the poll in the store");
             }
             Polled {
                 report: result.map(|done| done.report),
-                next_due: recorded.is_ok().then_some(next_due),
+                next_due,
                 disabled,
             }
         }
@@ -399,14 +406,14 @@ async fn collect_answers(
 ) -> Result<(usize, usize), FeedError> {
     let (mut written, mut seen) = (0, 0);
     let mut first_error = None;
-    for answer in answers {
-        match answer.await {
-            Ok(Ok(Written::New)) => written += 1,
-            Ok(Ok(Written::Seen)) => seen += 1,
-            Ok(Err(e)) => {
+    for answer in wait_for_writer(answers).await {
+        match answer {
+            Some(Ok(Written::New)) => written += 1,
+            Some(Ok(Written::Seen)) => seen += 1,
+            Some(Err(e)) => {
                 first_error.get_or_insert(FeedError::Write(e));
             }
-            Err(_) => {
+            None => {
                 first_error.get_or_insert(FeedError::Write(WriteError::Stopped));
             }
         }

@@ -55,6 +55,7 @@ pub async fn poll_all(refresher: Arc<Refresher>) -> Result<PassReport, PassError
             }
         }
     }
+    refresher.flush().await?;
     Ok(report)
 }
 

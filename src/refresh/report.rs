@@ -149,9 +149,8 @@ pub struct Refreshed {
 pub struct Polled {
     /// What it did, or why it failed.
     pub report: Result<FeedReport, FeedError>,
-    /// When the feed is due next, as recorded; `None` when the outcome
-    /// could not be recorded (the caller then waits an interval).
-    pub next_due: Option<i64>,
+    /// Unix time the feed is due next, as its outcome says.
+    pub next_due: i64,
     /// The feed is disabled (410 Gone) and is not polled again.
     pub disabled: bool,
 }
@@ -241,6 +240,10 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::type_complexity,
+        reason = "a table of cases, one tuple per row, reads best inline"
+    )]
     fn outcomes_of_each_kind_of_poll() {
         let feed = feed();
         let ok = |report: FeedReport| -> Result<Refreshed, FeedError> {

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use super::backup::{Backup, TempGuard, output_error, sync, write_temp};
 use super::{Folders, ReviewError, Target};
-use crate::post::front_matter;
 use crate::output::{self, OutputError};
+use crate::post::front_matter;
 use crate::store::{EntryState, Store};
 
 /// What [`approve`] did.

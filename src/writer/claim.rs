@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::mpsc::SyncSender;
 
 use tokio::sync::{mpsc, oneshot};
-use tracing::debug;
+use tracing::{debug, warn};
 
 use super::files::free_name;
 use super::{Job, MAX_BATCH, PostToWrite, Work, WriteError, Written, lock};
@@ -31,8 +31,10 @@ pub(super) struct ClaimedBatch {
 /// What one drain of the queue holds: poll outcomes to record and posts to
 /// claim, all in one transaction.
 pub(super) struct Batch {
-    records: Vec<(PollOutcome, oneshot::Sender<Result<(), WriteError>>)>,
+    records: Vec<PollOutcome>,
     jobs: Vec<Job>,
+    /// Answered once the batch is committed (or failed).
+    flushes: Vec<oneshot::Sender<()>>,
 }
 
 /// What the transaction did with one post.
@@ -59,13 +61,15 @@ impl Batch {
         let mut batch = Batch {
             records: Vec::new(),
             jobs: Vec::new(),
+            flushes: Vec::new(),
         };
         let mut next = Some(first);
         let mut taken = 0;
         while let Some(work) = next.take() {
             match work {
                 Work::Post(job) => batch.jobs.push(job),
-                Work::Record(outcome, reply) => batch.records.push((outcome, reply)),
+                Work::Record(outcome) => batch.records.push(outcome),
+                Work::Flush(reply) => batch.flushes.push(reply),
             }
             taken += 1;
             if taken < MAX_BATCH {
@@ -76,14 +80,31 @@ impl Batch {
     }
 
     /// Records the outcomes and claims the posts in one transaction (synced
-    /// when it claims and `durable`), answers every record and every post
-    /// that needs no file, and returns the claimed posts, if any.
+    /// when it claims and `durable`), answers every post that needs no file
+    /// and every flush, and returns the claimed posts, if any.
     fn claim(self, store: &Mutex<Store>, durable: bool) -> Option<ClaimedBatch> {
-        let Batch { records, jobs } = self;
+        let Batch {
+            records,
+            jobs,
+            flushes,
+        } = self;
+        let claimed = Batch::commit(store, durable, &records, jobs);
+        for flush in flushes {
+            let _ = flush.send(());
+        }
+        claimed
+    }
+
+    fn commit(
+        store: &Mutex<Store>,
+        durable: bool,
+        records: &[PollOutcome],
+        jobs: Vec<Job>,
+    ) -> Option<ClaimedBatch> {
         let committed = lock(store).batch(durable && !jobs.is_empty(), |store| {
             let recorded = records
                 .iter()
-                .map(|(outcome, _)| store.record_poll(outcome))
+                .map(|outcome| store.record_poll(outcome))
                 .collect();
             let journal = if jobs.is_empty() {
                 None
@@ -104,8 +125,8 @@ impl Batch {
             Ok(committed) => committed,
             Err(e) => {
                 let message = e.to_string();
-                for (_, reply) in records {
-                    let _ = reply.send(Err(WriteError::Batch(message.clone())));
+                for outcome in records {
+                    warn!(feed = %outcome.feed, error = %message, "cannot record the poll in the store");
                 }
                 for job in jobs {
                     let _ = job.reply.send(Err(WriteError::Batch(message.clone())));
@@ -113,11 +134,13 @@ impl Batch {
                 return None;
             }
         };
+        for (outcome, result) in records.iter().zip(committed.recorded) {
+            if let Err(e) = result {
+                warn!(feed = %outcome.feed, error = %e, "cannot record the poll in the store");
+            }
+        }
         // A poll that stopped waiting (shutdown) needs no answer, so sends
         // that fail are ignored.
-        for ((_, reply), result) in records.into_iter().zip(committed.recorded) {
-            let _ = reply.send(result.map_err(WriteError::from));
-        }
         let journal = committed.journal?;
         let mut posts = Vec::with_capacity(jobs.len());
         for (job, claim) in jobs.into_iter().zip(committed.claims) {
@@ -133,7 +156,7 @@ impl Batch {
         }
         if posts.is_empty() {
             if let Err(e) = lock(store).drop_journal(journal) {
-                tracing::warn!(error = %e, "cannot drop a writer journal row");
+                warn!(error = %e, "cannot drop a writer journal row");
             }
             return None;
         }

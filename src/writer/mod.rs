@@ -100,7 +100,9 @@ struct Job {
 /// Work for the claiming thread.
 enum Work {
     Post(Job),
-    Record(PollOutcome, oneshot::Sender<Result<(), WriteError>>),
+    Record(PollOutcome),
+    /// Answered once everything queued before it is committed.
+    Flush(oneshot::Sender<()>),
 }
 
 /// A handle to the writer thread; cloning shares it. The thread ends when
@@ -147,15 +149,49 @@ impl Writer {
     }
 
     /// Records a poll's outcome with the next batch (many polls share one
-    /// transaction), and waits until it is recorded.
+    /// transaction) and waits until the batch is committed, so the next
+    /// poll of the feed reads it. A failure to store it is logged by the
+    /// writer, naming the feed.
     pub async fn record(&self, outcome: PollOutcome) -> Result<(), WriteError> {
-        let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Work::Record(outcome, reply))
+            .send(Work::Record(outcome))
             .await
             .map_err(|_| WriteError::Stopped)?;
-        answer.await.map_err(|_| WriteError::Stopped)?
+        self.flush().await
     }
+
+    /// Waits until everything queued before it is committed.
+    pub async fn flush(&self) -> Result<(), WriteError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Work::Flush(reply))
+            .await
+            .map_err(|_| WriteError::Stopped)?;
+        wait_for_writer(vec![answer])
+            .await
+            .pop()
+            .flatten()
+            .ok_or(WriteError::Stopped)
+    }
+}
+
+/// Waits for the writer threads' answers from tokio's blocking pool rather
+/// than as an idle task: to tokio, work on the writer's threads is then work
+/// in progress, so a paused test clock cannot jump past it (under
+/// `tokio::time::pause()` time moves when every task is idle). One hop per
+/// wait, however many answers. `None` for an answer that never came.
+pub async fn wait_for_writer<T: Send + 'static>(
+    answers: Vec<oneshot::Receiver<T>>,
+) -> Vec<Option<T>> {
+    let count = answers.len();
+    tokio::task::spawn_blocking(move || {
+        answers
+            .into_iter()
+            .map(|answer| answer.blocking_recv().ok())
+            .collect()
+    })
+    .await
+    .unwrap_or_else(|_| (0..count).map(|_| None).collect())
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {

@@ -4,6 +4,8 @@
 
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
+pub mod in_process;
+
 use std::path::{Path, PathBuf};
 
 use saphyr::{LoadableYamlNode, ScalarOwned, YamlOwned};
