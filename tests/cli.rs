@@ -116,3 +116,90 @@ async fn a_failing_feed_is_counted_and_does_not_stop_the_others() {
     assert!(stderr.contains("not a feed linkpost can read"), "{stderr}");
     assert_eq!(dir.posts().len(), 3, "the healthy feed wrote its posts");
 }
+
+/// Runs `linkpost` with its stdout a pipe whose reader is already gone, as
+/// in `linkpost drafts | head -0`: every write fails with a broken pipe.
+fn linkpost_into_closed_pipe(args: &[&str]) -> (i32, String) {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linkpost"))
+        .args(args)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run linkpost");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_closed_stdout_ends_a_command_quietly_with_exit_0() {
+    let server = serve_fixture("cncf").await;
+    let dir = TestDir::new(&format!(
+        "[[feed]]\nname = \"CNCF\"\nurl = \"{}/feed.xml\"\nsummary_selector = \".post-content\"\n",
+        server.uri()
+    ));
+    let config = dir.config_path().display().to_string();
+    let (code, _, stderr) =
+        linkpost_async(vec!["poll".into(), "--config".into(), config.clone()]).await;
+    assert_eq!(code, 0, "{stderr}");
+    for args in [
+        vec!["drafts", "--config", &config],
+        vec!["drafts", "--json", "--config", &config],
+        vec!["feeds", "--config", &config],
+        vec!["check", "--config", &config],
+    ] {
+        let (code, stderr) = linkpost_into_closed_pipe(&args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("Broken pipe") && !stderr.contains("linkpost:"),
+            "{args:?} ends quietly: {stderr}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_fetch_failure_names_the_url_once_and_each_cause_once() {
+    // A port nothing listens on: the connection is refused at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let url = format!("http://127.0.0.1:{port}/feed.xml");
+    let dir = TestDir::new(&format!("[[feed]]\nname = \"Offline\"\nurl = \"{url}\"\n"));
+    let config = dir.config_path().display().to_string();
+    let (code, _, stderr) = linkpost_async(vec!["poll".into(), "--config".into(), config]).await;
+    assert_eq!(code, 2, "a failed feed makes poll exit 2: {stderr}");
+    let feeds = common::feeds_json(&dir).await;
+    let error = feeds[0]["last_error"].as_str().expect("last_error");
+    assert!(
+        error.starts_with(&format!("request to {url} failed: ")),
+        "the URL comes first: {error}"
+    );
+    assert_eq!(error.matches(&url).count(), 1, "the URL once: {error}");
+    assert!(
+        !error.contains("internal error"),
+        "a fetch failure is the feed's error: {error}"
+    );
+    let causes: Vec<&str> = error.split(": ").collect();
+    for (i, cause) in causes.iter().enumerate() {
+        assert!(
+            !causes[i + 1..].contains(cause),
+            "{cause:?} printed twice: {error}"
+        );
+    }
+}
+
+#[test]
+fn an_unreadable_config_prints_its_cause_once() {
+    let (code, _, stderr) = linkpost(&["check", "--config", "/nonexistent/linkpost.toml"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "{stderr}"
+    );
+}
