@@ -1,12 +1,17 @@
 //! Refresh: one poll of one feed, as named steps (Miniflux's `RefreshFeed`).
 //!
-//! [`Refresher::poll_feed`] reads the feed's state, then
-//! [`fetch`](Refresher::fetch_feed)es it conditionally → [`parse`](parse_newest_first)s
-//! it → [`classify`]s the entries against the store → [`build`](post::build_post)s
-//! a post for each new one (fetching its article page when configured) →
-//! submits it to the [`Writer`], which claims, writes and marks it → records
-//! the poll's one [`PollOutcome`](crate::store::PollOutcome) (status, error,
-//! next due time from [`schedule`]).
+//! [`Refresher::poll_feed`] reads the feed's state, then:
+//!
+//! 1. `fetch_feed`: a conditional GET; a 304 ends the poll;
+//! 2. [`parse_newest_first`]: feed-rs, newest entries first;
+//! 3. `classify_entries`: [`classify()`] against the store, in one
+//!    transaction, before any article page is fetched;
+//! 4. `build_and_submit`: per new entry, the article page when configured
+//!    ([`article`]), [`post::build_post`] and `render_post`, handed to the
+//!    [`Writer`], which claims, writes and marks it;
+//! 5. `collect_answers`: what the writer wrote;
+//! 6. [`report::outcome`]: the poll's one [`PollOutcome`](crate::store::PollOutcome)
+//!    (status, error, next due time from [`schedule`]), recorded by the writer.
 //!
 //! A feed that fails is logged and recorded; it never stops the others.
 //! [`pass`] is `linkpost poll`'s round over every feed, [`preview`] the same

@@ -1,7 +1,7 @@
 //! The store: one SQLite file that remembers every feed and every entry seen.
 //!
 //! WAL mode with a busy timeout; the schema is versioned with SQLite's
-//! `user_version` and migrated on open ([`schema`]). Uniqueness is enforced
+//! `user_version` and migrated on open (`schema.rs`). Uniqueness is enforced
 //! by the database, not by checks in Rust: an entry is *claimed* by inserting
 //! its normalized URLs (and its feed's guid) under primary keys, so two tasks
 //! or two processes can never both claim one article. Times are Unix seconds,
