@@ -181,18 +181,7 @@ impl Refresher {
             let errors_before = state.as_ref().map_or(0, |s| s.consecutive_errors);
             let result = self.refresh(feed, state, started).await;
             let ended = self.clock.now();
-            let elapsed_ms = (ended - started).num_milliseconds();
-            match &result {
-                Ok(done) => info!(
-                    new_items = done.report.written,
-                    seen = done.report.seen,
-                    skipped = done.report.skipped,
-                    elapsed_ms,
-                    not_modified = done.report.not_modified,
-                    "polled"
-                ),
-                Err(err) => warn!(error = %err, elapsed_ms, "poll failed"),
-            }
+            report::log(&result, (ended - started).num_milliseconds());
             let outcome = report::outcome(feed, errors_before, &result, started, ended);
             let (next_due, disabled) = (outcome.next_due, outcome.disable);
             if let Err(e) = self.writer.record(outcome).await {

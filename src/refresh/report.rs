@@ -155,6 +155,21 @@ pub struct Polled {
     pub disabled: bool,
 }
 
+/// Logs what a poll came to: `info` for a success, `warn` for a failure.
+pub fn log(result: &Result<Refreshed, FeedError>, elapsed_ms: i64) {
+    match result {
+        Ok(done) => tracing::info!(
+            new_items = done.report.written,
+            seen = done.report.seen,
+            skipped = done.report.skipped,
+            elapsed_ms,
+            not_modified = done.report.not_modified,
+            "polled"
+        ),
+        Err(err) => tracing::warn!(error = %err, elapsed_ms, "poll failed"),
+    }
+}
+
 /// The outcome to record for a poll of `feed` that started at `polled_at`,
 /// ended at `ended` and came to `result`, after `errors_before` consecutive
 /// failures. The next poll counts from the end, so Retry-After and backoff
