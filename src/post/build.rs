@@ -98,3 +98,6 @@ pub fn build_post(
     };
     BuiltPost { post, source, urls }
 }
+
+#[cfg(test)]
+mod tests;
