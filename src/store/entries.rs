@@ -96,37 +96,23 @@ impl Store {
         self.insert_entry(entry, state, None, None)
     }
 
-    /// Claims an entry for writing to `file` with `content`, in state
+    /// Claims an entry for writing to `file`, in state
     /// [`EntryState::Pending`]; `final_state` is what it becomes once written.
-    /// Returns `None` when any of its URLs or its guid is already claimed.
+    /// `content` is the rendered post, unless the caller made it durable
+    /// elsewhere (the writer's [`journal`](super::journal)). Returns `None`
+    /// when any of its URLs or its guid is already claimed.
     pub fn claim(
         &mut self,
         entry: &NewEntry<'_>,
         file: &str,
-        content: &str,
+        content: Option<&str>,
         final_state: EntryState,
     ) -> Result<Option<i64>, StoreError> {
         self.insert_entry(
             entry,
             EntryState::Pending,
             Some(file),
-            Some((Some(content), final_state)),
-        )
-    }
-
-    /// Like [`Store::claim`], for a post whose rendered text the caller has
-    /// made durable elsewhere (the writer's journal).
-    pub fn claim_journaled(
-        &mut self,
-        entry: &NewEntry<'_>,
-        file: &str,
-        final_state: EntryState,
-    ) -> Result<Option<i64>, StoreError> {
-        self.insert_entry(
-            entry,
-            EntryState::Pending,
-            Some(file),
-            Some((None, final_state)),
+            Some((content, final_state)),
         )
     }
 

@@ -66,14 +66,19 @@ fn claim_is_unique_by_url_and_by_feed_guid() {
         .claim(
             &entry("F", Some("g1"), &a),
             "a.md",
-            "post",
+            Some("post"),
             EntryState::Draft,
         )
         .expect("claim");
     assert!(id.is_some());
     assert_eq!(
         store
-            .claim(&entry("G", None, &a), "a2.md", "post", EntryState::Draft)
+            .claim(
+                &entry("G", None, &a),
+                "a2.md",
+                Some("post"),
+                EntryState::Draft
+            )
             .expect("claim"),
         None
     );
@@ -82,7 +87,7 @@ fn claim_is_unique_by_url_and_by_feed_guid() {
             .claim(
                 &entry("F", Some("g1"), &b),
                 "b.md",
-                "post",
+                Some("post"),
                 EntryState::Draft
             )
             .expect("claim"),
@@ -93,7 +98,7 @@ fn claim_is_unique_by_url_and_by_feed_guid() {
             .claim(
                 &entry("G", Some("g1"), &b),
                 "b.md",
-                "post",
+                Some("post"),
                 EntryState::Draft
             )
             .expect("claim")
@@ -140,7 +145,12 @@ fn a_state_change_holds_until_committed() {
     let mut store = Store::open_in_memory().expect("store");
     let a = urls("https://e.com/a");
     let id = store
-        .claim(&entry("F", None, &a), "a.md", "post", EntryState::Draft)
+        .claim(
+            &entry("F", None, &a),
+            "a.md",
+            Some("post"),
+            EntryState::Draft,
+        )
         .expect("claim")
         .expect("claimed");
     store.mark_written(id, 2).expect("mark");
@@ -192,7 +202,7 @@ fn pending_until_marked_written() {
         .claim(
             &entry("F", None, &a),
             "a.md",
-            "line1\nline2",
+            Some("line1\nline2"),
             EntryState::Approved,
         )
         .expect("claim")

@@ -212,7 +212,7 @@ fn claim(store: &mut Store, post: &PostToWrite) -> Claim {
             EntryState::Approved
         };
         Ok(store
-            .claim_journaled(&entry, &file, final_state)?
+            .claim(&entry, &file, None, final_state)?
             .map(|id| Claimed { id, file }))
     })();
     match claimed {
