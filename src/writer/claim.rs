@@ -9,24 +9,8 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
 
 use super::files::free_name;
-use super::{Job, MAX_BATCH, PostToWrite, Work, WriteError, Written, lock};
+use super::{Claimed, ClaimedBatch, Job, MAX_BATCH, PostToWrite, Work, WriteError, Written, lock};
 use crate::store::{EntryState, NewEntry, PollOutcome, Store, StoreError};
-
-/// A post claimed in the store, about to be written.
-pub(super) struct Claimed {
-    /// Its entry id.
-    pub id: i64,
-    /// The file name the claim reserved.
-    pub file: String,
-}
-
-/// A batch's claimed posts, on their way to the file thread.
-pub(super) struct ClaimedBatch {
-    /// Each post with its claim.
-    pub posts: Vec<(Job, Claimed)>,
-    /// The store's journal row holding the batch's rendered posts.
-    pub journal: i64,
-}
 
 /// What one drain of the queue holds: poll outcomes to record and posts to
 /// claim, all in one transaction.

@@ -7,8 +7,7 @@ use std::sync::Mutex;
 
 use tracing::info;
 
-use super::claim::ClaimedBatch;
-use super::{WriteError, Written, lock};
+use super::{ClaimedBatch, WriteError, Written, lock};
 use crate::extract::SummarySource;
 use crate::output::{self, OutputError};
 use crate::post::file_name;

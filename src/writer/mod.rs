@@ -35,8 +35,6 @@ mod recovery;
 
 pub use recovery::{holds_complete_post, recover};
 
-use claim::ClaimedBatch;
-
 /// Most posts handled in one batch.
 pub const MAX_BATCH: usize = 512;
 
@@ -95,6 +93,22 @@ pub enum Written {
 struct Job {
     post: PostToWrite,
     reply: oneshot::Sender<Result<Written, WriteError>>,
+}
+
+/// A post claimed in the store, about to be written.
+struct Claimed {
+    /// Its entry id.
+    id: i64,
+    /// The file name the claim reserved.
+    file: String,
+}
+
+/// A batch's claimed posts, on their way to the file thread.
+struct ClaimedBatch {
+    /// Each post with its claim.
+    posts: Vec<(Job, Claimed)>,
+    /// The store's journal row holding the batch's rendered posts.
+    journal: i64,
 }
 
 /// Work for the claiming thread.
