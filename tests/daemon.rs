@@ -250,6 +250,51 @@ async fn a_restart_does_not_refetch_before_due_and_fetches_an_overdue_feed_promp
     );
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_reload_that_cannot_read_the_schedule_keeps_the_running_configuration_whole() {
+    let _guard = HangGuard::new("reload", REAL_LIMIT);
+    let clock = paused_clock();
+    let (server, mut hits) = ScriptedServer::new(Arc::clone(&clock), |_, _| {
+        Answer::rss(rss("https://blog.example", &[("a", 1)]))
+    });
+    let dir = TestDir::new(&feed(
+        "A",
+        "https://blog.example/a.xml",
+        "interval = \"1h\"",
+    ));
+    let mut daemon = InProcessDaemon::start(&dir.config_path(), clock, Arc::clone(&server));
+    next_hit(&mut hits).await;
+    daemon.idle().await;
+
+    dir.append_config(&feed(
+        "B",
+        "https://blog.example/b.xml",
+        "interval = \"1h\"",
+    ));
+    let conn = rusqlite::Connection::open(dir.database()).expect("open db");
+    conn.execute_batch("ALTER TABLE feeds RENAME TO feeds_away")
+        .expect("hide the schedule");
+    daemon.reload().await;
+    let status = daemon.next_status().await;
+    assert!(
+        status.starts_with("1 feeds, 0 polling"),
+        "the old configuration stays whole: {status}"
+    );
+
+    conn.execute_batch("ALTER TABLE feeds_away RENAME TO feeds")
+        .expect("bring it back");
+    drop(conn);
+    daemon.reload().await;
+    let hit = next_hit(&mut hits).await;
+    assert_eq!(
+        hit.path, "/b.xml",
+        "the reload that could read it took effect"
+    );
+    daemon.idle().await;
+    daemon.stop().await;
+    assert_eq!(server.hits_to("/a.xml").len(), 1, "A kept its due time");
+}
+
 #[tokio::test]
 async fn sighup_adds_a_feed_and_an_invalid_config_is_refused() {
     let recorder = Recorder::new(|_, _| rss_response(rss("https://blog.example", &[("a", 1)])));

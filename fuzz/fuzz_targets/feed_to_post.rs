@@ -1,11 +1,11 @@
-//! Feed bytes → posts, through the same public stages the pipeline uses:
+//! Feed bytes → posts, through the same public stages a poll uses:
 //! parse, canonicalize, extract, cut, render, name the file. Beyond "no
 //! panic", every rendered post must read back with its title intact and get
 //! a plain file name.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use linkpost::post::file_name as output;
+use linkpost::post::file_name;
 use linkpost::post::{front_matter, render};
 use linkpost::{canon, extract, feed};
 
@@ -42,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
         let read = front_matter::read(&rendered).expect("rendered front matter reads back");
         assert!(read.draft);
         assert_eq!(read.get("title"), Some(title.as_str()));
-        let name = output::file_name(&post.date, &output::slugify(&title));
+        let name = file_name::file_name(&post.date, &file_name::slugify(&title));
         assert!(!name.contains('/') && !name.starts_with('.'), "{name}");
     }
 });

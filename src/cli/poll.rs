@@ -48,10 +48,20 @@ pub(super) fn run_daemon(config: Config, args: RunArgs) -> anyhow::Result<u8> {
         config_path: config.path.clone(),
         shutdown_grace: args.shutdown_grace,
     };
-    runtime()?.block_on(async move {
+    let runtime = runtime()?;
+    let result = runtime.block_on(async move {
         let signals = signals::listen().context("installing signal handlers")?;
         let mut notifier = SystemdNotifier::new();
         daemon::run(options, config, Shared::new(store), signals, &mut notifier).await?;
         Ok(exit::OK)
-    })
+    });
+    // The grace period is over: a poll abandoned while it waited for the
+    // writer must not hold the exit (its claims are durable; the next run
+    // finishes them).
+    runtime.shutdown_timeout(SHUTDOWN_LEFTOVERS);
+    result
 }
+
+/// How long the runtime waits at exit for blocking work left after the
+/// daemon's grace period.
+const SHUTDOWN_LEFTOVERS: std::time::Duration = std::time::Duration::from_millis(500);

@@ -148,6 +148,9 @@ struct Daemon {
     task_feeds: HashMap<tokio::task::Id, String>,
     /// Caps polls in progress; closed on shutdown.
     limit: Arc<Semaphore>,
+    /// Caps replaced by a reload, which tasks may still wait on; closed on
+    /// shutdown too.
+    retired_limits: Vec<Arc<Semaphore>>,
     written_since_start: usize,
     failures_since_start: usize,
 }
@@ -162,27 +165,35 @@ impl Daemon {
             tasks: JoinSet::new(),
             task_feeds: HashMap::new(),
             limit: Arc::new(Semaphore::new(refresher.polls_in_progress())),
+            retired_limits: Vec::new(),
             written_since_start: 0,
             failures_since_start: 0,
             refresher,
             clock,
         };
-        daemon.load_feeds().await?;
+        let schedule = Daemon::read_schedule(&daemon.refresher).await?;
+        daemon.load_feeds(&schedule);
         Ok(daemon)
     }
 
-    /// Takes the feeds from the refresher's config and queues each idle one
-    /// that is not queued yet at the due time the store holds for it (now,
-    /// if never polled); disabled feeds and feeds no longer configured leave
-    /// the queue. Feeds already queued keep their time. One store read.
-    async fn load_feeds(&mut self) -> Result<(), PassError> {
-        let states: HashMap<String, (Option<i64>, bool)> = self
-            .refresher
+    /// Reads every feed's stored due time and disabled flag: the one store
+    /// read of a start or a reload.
+    async fn read_schedule(
+        refresher: &Refresher,
+    ) -> Result<HashMap<String, (Option<i64>, bool)>, PassError> {
+        Ok(refresher
             .with_store::<_, PassError, _>(|s| s.schedule_states())
             .await?
             .into_iter()
             .map(|s| (s.name, (s.next_due, s.disabled)))
-            .collect();
+            .collect())
+    }
+
+    /// Takes the feeds from the refresher's config and queues each idle one
+    /// at the due time it has in memory, else the one `schedule` holds for
+    /// it (now, if never polled); disabled feeds and feeds no longer
+    /// configured leave the queue.
+    fn load_feeds(&mut self, schedule: &HashMap<String, (Option<i64>, bool)>) {
         self.feeds = self
             .refresher
             .config
@@ -192,7 +203,7 @@ impl Daemon {
             .collect();
         let mut queue = DueQueue::new();
         for name in self.feeds.keys() {
-            let (stored_due, disabled) = states.get(name).copied().unwrap_or((None, false));
+            let (stored_due, disabled) = schedule.get(name).copied().unwrap_or((None, false));
             if disabled || self.running.contains(name) {
                 continue;
             }
@@ -200,7 +211,6 @@ impl Daemon {
             queue.set(name, due);
         }
         self.queue = queue;
-        Ok(())
     }
 
     /// Starts a poll task for every feed due now.
@@ -242,7 +252,7 @@ impl Daemon {
     }
 
     /// Takes a finished poll task's result and queues its feed again at the
-    /// due time the poll recorded.
+    /// due time the poll computed (kept in memory even when storing it failed).
     fn finished(&mut self, joined: Result<(tokio::task::Id, PollTask), tokio::task::JoinError>) {
         let id = joined.as_ref().map_or_else(|e| e.id(), |(id, _)| *id);
         let name = self.task_feeds.remove(&id).unwrap_or_default();
@@ -280,17 +290,30 @@ impl Daemon {
     }
 
     /// Re-reads the config; on any error the running one stays.
+    /// Re-reads the config and the schedule; on any error the running
+    /// config and schedule stay, whole.
     async fn reload(&mut self, options: &DaemonOptions, shared: &Shared) {
         let Some(refresher) = reload(options, &self.refresher, shared) else {
             return;
         };
+        let schedule = match Daemon::read_schedule(&refresher).await {
+            Ok(schedule) => schedule,
+            Err(e) => {
+                error!(error = %e, "reload refused: cannot read the feeds' schedule; keeping the running configuration");
+                return;
+            }
+        };
         if refresher.config.concurrency != self.refresher.config.concurrency {
-            self.limit = Arc::new(Semaphore::new(refresher.polls_in_progress()));
+            let new = Arc::new(Semaphore::new(refresher.polls_in_progress()));
+            self.retired_limits
+                .push(std::mem::replace(&mut self.limit, new));
         }
+        info!(
+            feeds = refresher.config.feeds.len(),
+            "configuration reloaded"
+        );
         self.refresher = Arc::new(refresher);
-        if let Err(e) = self.load_feeds().await {
-            error!(error = %e, "cannot read the feeds' schedule after a reload; keeping the old one");
-        }
+        self.load_feeds(&schedule);
     }
 
     /// The one-line status systemd shows.
@@ -306,13 +329,22 @@ impl Daemon {
 
     /// Stops polls in flight before their next entry and waits for them,
     /// at most `grace`.
+    /// Stops polls in flight before their next entry and waits for them
+    /// and for the writer to record their outcomes, `grace` in all. What is
+    /// abandoned is safe: claims are durable, and the next run finishes them.
     async fn stop(mut self, grace: Duration) {
+        let deadline = tokio::time::Instant::now() + grace;
         let refresher = Arc::clone(&self.refresher);
         self.refresher.stop();
         self.limit.close();
+        for limit in &self.retired_limits {
+            limit.close();
+        }
         let tasks = &mut self.tasks;
-        let drained =
-            tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+        let drained = tokio::time::timeout_at(deadline, async {
+            while tasks.join_next().await.is_some() {}
+        })
+        .await;
         if drained.is_err() {
             warn!(
                 grace_s = grace.as_secs(),
@@ -321,8 +353,12 @@ impl Daemon {
             self.tasks.abort_all();
             while self.tasks.join_next().await.is_some() {}
         }
-        if let Err(e) = refresher.flush().await {
-            warn!(error = %e, "the last polls' outcomes may not be recorded");
+        match tokio::time::timeout_at(deadline, refresher.flush()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => warn!(error = %e, "the last polls' outcomes may not be recorded"),
+            Err(_) => warn!(
+                "the writer was still busy after the grace period; the next run finishes its posts"
+            ),
         }
         info!(posts_written = self.written_since_start, "stopped");
     }
@@ -346,12 +382,8 @@ fn reload(options: &DaemonOptions, current: &Refresher, shared: &Shared) -> Opti
             "a new database path takes effect on restart; the open database stays in use"
         );
     }
-    let feeds = config.feeds.len();
     match Refresher::new(Arc::new(config), shared) {
-        Ok(refresher) => {
-            info!(feeds, "configuration reloaded");
-            Some(refresher)
-        }
+        Ok(refresher) => Some(refresher),
         Err(e) => {
             error!(error = %e, "reload refused; keeping the running configuration");
             None

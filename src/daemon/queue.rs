@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 /// Feeds waiting for their next poll, soonest first. A feed being polled is
-/// not in the queue; it comes back with the due time its poll recorded.
+/// not in the queue; it comes back with the due time its poll computed.
 #[derive(Debug, Default, Clone)]
 pub struct DueQueue {
     /// (due, feed) pairs, ordered by time and then name.

@@ -2,7 +2,7 @@
 //!
 //! Pure and synchronous. `scraper::Html` is `!Send`, so every document is
 //! parsed and dropped inside one function here and never crosses an `.await`.
-//! This module never fetches anything; the pipeline hands it bytes.
+//! This module never fetches anything; a poll hands it bytes.
 
 mod charset;
 mod main_content;

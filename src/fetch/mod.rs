@@ -144,9 +144,10 @@ impl FetchError {
     }
 }
 
-/// A reqwest error and its causes on one line, each once. The error is
-/// kept [`reqwest::Error::without_url`], since the message names the URL.
-fn request_cause(err: &reqwest::Error) -> String {
+/// A reqwest error and its causes on one line, each once. In a
+/// [`FetchError::Request`] the error is kept [`reqwest::Error::without_url`],
+/// since the message names the URL.
+pub(crate) fn request_cause(err: &reqwest::Error) -> String {
     let mut msg = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {

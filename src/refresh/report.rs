@@ -63,7 +63,7 @@ pub enum PassError {
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     /// The HTTP client could not be built.
-    #[error("cannot build the HTTP client: {0}")]
+    #[error("cannot build the HTTP client: {}", crate::fetch::request_cause(.0))]
     Http(reqwest::Error),
     /// The writer thread could not be started.
     #[error("cannot start the writer thread: {0}")]
@@ -232,6 +232,23 @@ pub fn outcome(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_setup_error_names_its_cause_once() {
+        use std::error::Error as _;
+        let err = reqwest::Client::builder()
+            .user_agent("bad\u{1}agent")
+            .build()
+            .expect_err("a control character is no header value");
+        let setup = SetupError::from(err);
+        let message = setup.to_string();
+        assert!(
+            message.starts_with("cannot build the HTTP client: builder error: "),
+            "{message}"
+        );
+        assert!(message.len() > "cannot build the HTTP client: builder error: ".len());
+        assert!(setup.source().is_none(), "the cause is in the message only");
+    }
 
     fn feed() -> FeedConfig {
         let config = crate::config::Config::parse(

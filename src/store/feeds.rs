@@ -30,7 +30,7 @@ pub struct FeedState {
     pub disabled: bool,
 }
 
-/// When a feed is next due, as the scheduler reads it.
+/// When a feed is next due, as the daemon reads it at start and on reload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleState {
     /// Configured name.
@@ -139,7 +139,7 @@ impl Store {
         Ok(())
     }
 
-    /// What the scheduler needs of every feed.
+    /// What the daemon needs of every feed to build its due queue.
     pub fn schedule_states(&self) -> Result<Vec<ScheduleState>, StoreError> {
         let mut stmt = self
             .conn

@@ -10,7 +10,8 @@
 //! One file per table group: [`feeds`] (poll outcomes and schedules),
 //! [`entries`] (dedupe, claims, marks), [`journal`] (the writer's pending
 //! posts), [`review`] (review states) and [`lock`] (one poller per database).
-//! This module knows nothing of HTTP, feeds or files.
+//! It fetches nothing and parses no feed; the only files it touches are the
+//! database and the lock beside it.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -86,6 +87,12 @@ pub enum StoreError {
         /// The cause, printed in the message.
         cause: std::io::Error,
     },
+    /// SQLite ended a batch's transaction on its own (a full disk or an
+    /// I/O error); what the batch did so far is undone.
+    #[error(
+        "the database ended a batch's transaction after an error (a full disk or an I/O error?); its changes were undone"
+    )]
+    TransactionLost,
     /// A query failed.
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
@@ -155,6 +162,8 @@ impl std::fmt::Display for EntryState {
 /// The SQLite store.
 pub struct Store {
     conn: Connection,
+    /// Inside [`Store::batch`]: its transaction must still be open.
+    in_batch: bool,
 }
 
 impl Store {
@@ -199,7 +208,10 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open_err)?;
         schema::migrate(&mut conn, path)?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            in_batch: false,
+        })
     }
 
     /// The schema version of the open database.
@@ -213,6 +225,11 @@ impl Store {
     /// A write transaction: a top-level `BEGIN IMMEDIATE`, or a savepoint
     /// inside a [`Store::batch`].
     fn write_tx(&mut self) -> Result<WriteTx<'_>, StoreError> {
+        if self.in_batch && self.conn.is_autocommit() {
+            // Writing on in a transaction of its own would commit part of
+            // a batch that was meant to be whole.
+            return Err(StoreError::TransactionLost);
+        }
         Ok(if self.conn.is_autocommit() {
             WriteTx::Top(
                 self.conn
@@ -240,12 +257,17 @@ impl Store {
         if durable {
             self.conn.pragma_update(None, "synchronous", "FULL")?;
         }
-        let result = self
-            .conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map(|()| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self))));
+        let result = self.conn.execute_batch("BEGIN IMMEDIATE").map(|()| {
+            self.in_batch = true;
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
+            self.in_batch = false;
+            outcome
+        });
         let result = match result {
             Err(e) => Err(e.into()),
+            // SQLite may have ended the transaction itself (a full disk):
+            // then there is nothing to commit, and the batch failed.
+            Ok(Ok(Ok(_))) if self.conn.is_autocommit() => Err(StoreError::TransactionLost),
             Ok(Ok(Ok(value))) => match self.conn.execute_batch("COMMIT") {
                 Ok(()) => Ok(value),
                 Err(e) => {

@@ -272,3 +272,26 @@ fn errors_print_their_cause_once() {
         );
     }
 }
+
+#[test]
+fn a_batch_whose_transaction_sqlite_ended_writes_nothing_more() {
+    let mut store = Store::open_in_memory().expect("store");
+    let (a, b) = (urls("https://e.com/a"), urls("https://e.com/b"));
+    let result = store.batch(false, |s| {
+        s.record_unwritten(&entry("F", None, &a), EntryState::Skipped)?;
+        // What SQLite does on its own after a full disk or an I/O error.
+        s.conn.execute_batch("ROLLBACK")?;
+        s.record_unwritten(&entry("F", None, &b), EntryState::Skipped)
+    });
+    assert!(
+        matches!(result, Err(StoreError::TransactionLost)),
+        "{result:?}"
+    );
+    assert!(store.conn.is_autocommit());
+    assert_eq!(store.find_seen("F", None, &a).expect("find"), None);
+    assert_eq!(
+        store.find_seen("F", None, &b).expect("find"),
+        None,
+        "not written in a transaction of its own"
+    );
+}

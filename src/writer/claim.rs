@@ -109,20 +109,33 @@ impl Batch {
             Ok(committed) => committed,
             Err(e) => {
                 let message = e.to_string();
-                for outcome in records {
-                    warn!(feed = %outcome.feed, error = %message, "cannot record the poll in the store");
-                }
                 for job in jobs {
                     let _ = job.reply.send(Err(WriteError::Batch(message.clone())));
                 }
+                // The posts' failure is no reason to lose the outcomes that
+                // shared their transaction: they get one of their own.
+                let recorded = lock(store).batch(false, |store| {
+                    Ok(records
+                        .iter()
+                        .map(|o| store.record_poll(o).map_err(|e| e.to_string()))
+                        .collect())
+                });
+                log_records(
+                    records,
+                    recorded
+                        .unwrap_or_else(|e| records.iter().map(|_| Err(e.to_string())).collect()),
+                );
                 return None;
             }
         };
-        for (outcome, result) in records.iter().zip(committed.recorded) {
-            if let Err(e) = result {
-                warn!(feed = %outcome.feed, error = %e, "cannot record the poll in the store");
-            }
-        }
+        log_records(
+            records,
+            committed
+                .recorded
+                .into_iter()
+                .map(|r| r.map_err(|e| e.to_string()))
+                .collect(),
+        );
         // A poll that stopped waiting (shutdown) needs no answer, so sends
         // that fail are ignored.
         let journal = committed.journal?;
@@ -145,6 +158,15 @@ impl Batch {
             return None;
         }
         Some(ClaimedBatch { posts, journal })
+    }
+}
+
+/// Logs each outcome that could not be recorded, naming its feed.
+fn log_records(records: &[PollOutcome], results: Vec<Result<(), String>>) {
+    for (outcome, result) in records.iter().zip(results) {
+        if let Err(error) = result {
+            warn!(feed = %outcome.feed, %error, "cannot record the poll in the store");
+        }
     }
 }
 

@@ -192,6 +192,19 @@ impl InProcessDaemon {
         panic!("the daemon ended before it was idle");
     }
 
+    /// Asks it to re-read its config, as SIGHUP does.
+    pub async fn reload(&self) {
+        self.signals
+            .send(Signal::Reload)
+            .await
+            .expect("daemon running");
+    }
+
+    /// The next status line it reports.
+    pub async fn next_status(&mut self) -> String {
+        self.statuses.recv().await.expect("the daemon is running")
+    }
+
     /// Stops it as SIGTERM does and checks that it ended cleanly.
     pub async fn stop(self) {
         self.signals
