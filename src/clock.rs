@@ -41,7 +41,10 @@ impl PausedClock {
 impl Clock for PausedClock {
     fn now(&self) -> DateTime<Utc> {
         let elapsed = tokio::time::Instant::now() - self.started;
-        self.start + chrono::Duration::from_std(elapsed).unwrap_or(chrono::Duration::MAX)
+        chrono::Duration::from_std(elapsed)
+            .ok()
+            .and_then(|elapsed| self.start.checked_add_signed(elapsed))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 }
 

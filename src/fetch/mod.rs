@@ -230,17 +230,8 @@ impl Fetcher {
             .unwrap_or(&self.default_client)
     }
 
-    /// Fetches `url`, conditionally when `validators` are given.
-    pub async fn fetch(
-        &self,
-        url: &Url,
-        limits: &HttpLimits,
-        validators: Option<&Validators>,
-    ) -> Result<FetchOutcome, FetchError> {
-        self.fetch_within(url, limits, validators, Reach::Any).await
-    }
-
-    /// Fetches `url` going only where `reach` allows.
+    /// Fetches `url` going only where `reach` allows, conditionally when
+    /// `validators` are given; what [`Fetch::fetch`] does for a `Fetcher`.
     pub async fn fetch_within(
         &self,
         url: &Url,
