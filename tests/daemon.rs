@@ -466,3 +466,54 @@ async fn tells_systemd_ready_status_and_watchdog() {
         "{messages:?}"
     );
 }
+
+#[tokio::test]
+async fn retry_after_over_real_http_pushes_next_due_out_in_seconds_and_as_a_date() {
+    // The in-process test above scripts its answers; this one sends them
+    // over HTTP, as seconds and as an RFC 850 date (RFC 9110 §5.6.7).
+    let in_two_hours =
+        httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2 * 3600));
+    let rfc850 = chrono::DateTime::parse_from_rfc2822(&in_two_hours)
+        .expect("an IMF-fixdate")
+        .format("%A, %d-%b-%y %H:%M:%S GMT")
+        .to_string();
+    let recorder = Recorder::new(move |request, _| {
+        let wait = if request.url.path() == "/seconds.xml" {
+            "3600".to_string()
+        } else {
+            rfc850.clone()
+        };
+        ResponseTemplate::new(429).insert_header("retry-after", wait.as_str())
+    });
+    let server = serve_recorder(recorder).await;
+    let uri = server.uri();
+    let dir = TestDir::new(&format!(
+        "{}{}",
+        feed(
+            "Seconds",
+            &format!("{uri}/seconds.xml"),
+            "interval = \"1m\""
+        ),
+        feed("Date", &format!("{uri}/date.xml"), "interval = \"1m\"")
+    ));
+    let before = chrono::Utc::now().timestamp();
+    assert_eq!(poll(&dir).await, 2, "a failed feed makes poll exit 2");
+    let feeds = feeds_json(&dir).await;
+    for (i, wait) in [(0, 3600), (1, 2 * 3600 - 60)] {
+        let next_due =
+            chrono::DateTime::parse_from_rfc3339(feeds[i]["next_due"].as_str().expect("next_due"))
+                .expect("a date")
+                .timestamp();
+        assert!(
+            next_due >= before + wait,
+            "{}: next due {next_due}, not {wait} s after {before}",
+            feeds[i]["name"]
+        );
+        assert!(
+            feeds[i]["last_error"]
+                .as_str()
+                .is_some_and(|e| e.contains("answered HTTP 429 (retry after")),
+            "{feeds}"
+        );
+    }
+}
