@@ -75,7 +75,7 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
             Err(_) => Err("the feed parser failed on this document".to_string()),
         }
     };
-    let feed = match parse(bytes) {
+    let mut feed = match parse(bytes) {
         Ok(feed) => feed,
         // feed-rs 3.0.0 still refuses `<rss>` without a version attribute
         // (feed-rs #275), which real feeds serve; read it as RSS 2.0.
@@ -85,6 +85,14 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
         }
         .map_err(|reason| ParseError { reason })?,
     };
+    // feed-rs reads RSS 1.0's namespace but not RSS 0.90's, whose items
+    // have the same shape: read such a document under RSS 1.0's name.
+    if feed.entries.is_empty()
+        && let Some(patched) = replace_bytes(bytes, RSS_090_NAMESPACE, RSS_10_NAMESPACE)
+        && let Ok(reread) = parse(&patched)
+    {
+        feed = reread;
+    }
     let items = feed
         .entries
         .into_iter()
@@ -113,7 +121,19 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
                     .filter(|s| !s.trim().is_empty()),
             }
         })
-        .collect();
+        .collect::<Vec<FeedItem>>();
+    let mut items = items;
+    if items.iter().any(|i| i.link.is_none()) && contains(bytes, ATOM_NAMESPACE) {
+        let atom_links = atom_links_of_rss_items(bytes);
+        // Only when every item was found, so no link lands on another item.
+        if atom_links.len() == items.len() {
+            for (item, href) in items.iter_mut().zip(atom_links) {
+                if item.link.is_none() {
+                    item.link = href.and_then(|h| url_if_web(&h, base));
+                }
+            }
+        }
+    }
     Ok(ParsedFeed {
         ttl: feed
             .ttl
@@ -121,6 +141,93 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
         title: feed.title.map(|t| text_of(&t)),
         items,
     })
+}
+
+/// The namespace of RSS 0.90 documents (`<rdf:RDF>` roots).
+const RSS_090_NAMESPACE: &[u8] = b"http://my.netscape.com/rdf/simple/0.9/";
+
+/// The namespace of RSS 1.0, which feed-rs reads.
+const RSS_10_NAMESPACE: &[u8] = b"http://purl.org/rss/1.0/";
+
+/// The Atom namespace, whose `link` elements some RSS writers put in items
+/// instead of `<link>` (.NET's SyndicationFeed writes `<a10:link href>`).
+const ATOM_NAMESPACE: &[u8] = b"http://www.w3.org/2005/Atom";
+
+fn contains(bytes: &[u8], needle: &[u8]) -> bool {
+    bytes.windows(needle.len()).any(|w| w == needle)
+}
+
+/// For each RSS `<item>` in document order, the `href` of its first Atom
+/// `link` whose `rel` is absent or `alternate`. feed-rs reads no Atom
+/// element inside an RSS item.
+fn atom_links_of_rss_items(bytes: &[u8]) -> Vec<Option<String>> {
+    use quick_xml::events::Event;
+    use quick_xml::name::{Namespace, ResolveResult};
+    let mut reader = quick_xml::NsReader::from_reader(bytes);
+    let mut links = Vec::new();
+    let mut depth = 0usize;
+    let mut item_depth: Option<usize> = None;
+    loop {
+        let (ns, event) = match reader.read_resolved_event() {
+            Ok((_, Event::Eof)) | Err(_) => break,
+            Ok(resolved) => resolved,
+        };
+        let is_atom =
+            matches!(ns, ResolveResult::Bound(Namespace(n)) if n.as_bytes() == ATOM_NAMESPACE);
+        let (element, opens) = match &event {
+            Event::Start(e) => (e, true),
+            Event::Empty(e) => (e, false),
+            Event::End(_) => {
+                if item_depth == Some(depth) {
+                    item_depth = None;
+                }
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            _ => continue,
+        };
+        if opens {
+            depth += 1;
+        }
+        let local = element.local_name();
+        if item_depth.is_none() && !is_atom && local.as_ref() == "item" {
+            links.push(None);
+            if opens {
+                item_depth = Some(depth);
+            }
+        } else if item_depth.is_some() && is_atom && local.as_ref() == "link" {
+            let attr = |name: &str| -> Option<String> {
+                let value = element.try_get_attribute(name).ok()??;
+                let value = value
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .ok()?;
+                Some(value.into_owned())
+            };
+            let alternate = attr("rel").is_none_or(|rel| rel == "alternate");
+            if let Some(slot) = links.last_mut()
+                && slot.is_none()
+                && alternate
+            {
+                *slot = attr("href");
+            }
+        }
+    }
+    links
+}
+
+/// `bytes` with every `from` replaced by `to`; `None` when there is none.
+fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    let mut found = false;
+    while let Some(at) = rest.windows(from.len()).position(|w| w == from) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(to);
+        rest = &rest[at + from.len()..];
+        found = true;
+    }
+    out.extend_from_slice(rest);
+    found.then_some(out)
 }
 
 /// `bytes` with `version="2.0"` added to a version-less `<rss>` root tag.
@@ -189,6 +296,52 @@ mod tests {
 
     fn base() -> Url {
         Url::parse("https://example.com/feed/").expect("valid url")
+    }
+
+    #[test]
+    fn an_rss_090_feed_is_read_as_rss_10() {
+        // heise online, in the RSS 0.90 namespace (miniflux's rdf_UTF8.xml).
+        let bytes = include_bytes!("../tests/fixtures/feeds/heise-rss090.xml");
+        let feed = parse_feed(bytes, &base()).expect("parse");
+        assert_eq!(feed.items.len(), 60);
+        assert!(
+            feed.items
+                .iter()
+                .all(|i| i.link.is_some() && i.title.is_some())
+        );
+        assert_eq!(
+            feed.items[0].title.as_deref(),
+            Some("OLED-TVs: Vorsichtsmaßnahmen gegen Einbrennen")
+        );
+        assert_eq!(
+            feed.items[0].link.as_ref().map(Url::as_str),
+            Some(
+                "https://www.heise.de/newsticker/meldung/OLED-TVs-Vorsichtsmassnahmen-gegen-Einbrennen-4205274.html?wt_mc=rss.ho.beitrag.rdf"
+            )
+        );
+    }
+
+    #[test]
+    fn atom_links_inside_rss_items_are_read() {
+        // .NET's SyndicationFeed writes `<a10:link href>` in RSS items
+        // (feedjira's a10.xml).
+        let bytes = include_bytes!("../tests/fixtures/feeds/a10-links.xml");
+        let feed = parse_feed(bytes, &base()).expect("parse");
+        let links: Vec<&str> = feed
+            .items
+            .iter()
+            .filter_map(|i| i.link.as_ref().map(Url::as_str))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                "http://www.example.com/5",
+                "http://www.example.com/4",
+                "http://www.example.com/3",
+                "http://www.example.com/2",
+                "http://www.example.com/1",
+            ]
+        );
     }
 
     #[test]
