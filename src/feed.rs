@@ -105,20 +105,27 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
                     .ok()
                     .filter(|u| matches!(u.scheme(), "http" | "https"))
             });
+            let content_html = entry
+                .content
+                .and_then(|c| c.body)
+                .filter(|b| !b.trim().is_empty());
+            let summary_html = entry
+                .summary
+                .map(|s| s.content)
+                .filter(|s| !s.trim().is_empty());
+            let title = entry
+                .title
+                .map(|t| text_of(&t))
+                .filter(|t| !t.is_empty())
+                .or_else(|| title_from_text(content_html.as_deref().or(summary_html.as_deref())));
             FeedItem {
                 guid: Some(entry.id.trim().to_string()).filter(|id| !id.is_empty()),
                 link,
-                title: entry.title.map(|t| text_of(&t)).filter(|t| !t.is_empty()),
+                title,
                 published: entry.published,
                 updated: entry.updated,
-                content_html: entry
-                    .content
-                    .and_then(|c| c.body)
-                    .filter(|b| !b.trim().is_empty()),
-                summary_html: entry
-                    .summary
-                    .map(|s| s.content)
-                    .filter(|s| !s.trim().is_empty()),
+                content_html,
+                summary_html,
             }
         })
         .collect::<Vec<FeedItem>>();
@@ -148,6 +155,27 @@ const RSS_090_NAMESPACE: &[u8] = b"http://my.netscape.com/rdf/simple/0.9/";
 
 /// The namespace of RSS 1.0, which feed-rs reads.
 const RSS_10_NAMESPACE: &[u8] = b"http://purl.org/rss/1.0/";
+
+/// Longest title made from an entry's text, in characters.
+pub const MAX_DERIVED_TITLE: usize = 100;
+
+/// A title for an entry that has none, as Miniflux makes one: the start of
+/// its text, cut at a word boundary near [`MAX_DERIVED_TITLE`] characters.
+/// `None` when the entry has no text (its post is then titled by its URL).
+fn title_from_text(html: Option<&str>) -> Option<String> {
+    let text = extract::clean_feed_text(&extract::html_to_text(html?));
+    if text.chars().count() <= MAX_DERIVED_TITLE {
+        return Some(text).filter(|t| !t.is_empty());
+    }
+    let cut: String = text.chars().take(MAX_DERIVED_TITLE).collect();
+    // Keep whole words; one longer than the whole limit is cut where it is.
+    let words = match cut.rfind(char::is_whitespace) {
+        Some(space) if space >= MAX_DERIVED_TITLE / 2 => &cut[..space],
+        _ => cut.as_str(),
+    };
+    let words = words.trim_end_matches(|c: char| c.is_whitespace() || ",;:-–—".contains(c));
+    Some(format!("{words}…"))
+}
 
 /// The Atom namespace, whose `link` elements some RSS writers put in items
 /// instead of `<link>` (.NET's SyndicationFeed writes `<a10:link href>`).
@@ -296,6 +324,54 @@ mod tests {
 
     fn base() -> Url {
         Url::parse("https://example.com/feed/").expect("valid url")
+    }
+
+    #[test]
+    fn entries_without_a_title_are_titled_from_their_text() {
+        // scripting.com: a microblog whose items are mostly untitled.
+        let bytes = include_bytes!("../tests/fixtures/feeds/scripting-news.rss");
+        let feed = parse_feed(bytes, &base()).expect("parse");
+        assert_eq!(feed.items.len(), 50);
+        for item in &feed.items {
+            let title = item.title.as_deref().expect("every item has a title");
+            assert!(!title.starts_with("http"), "{title}");
+            assert!(title.chars().count() <= MAX_DERIVED_TITLE + 1, "{title}");
+        }
+        let untitled = feed
+            .items
+            .iter()
+            .find(|i| {
+                i.link.as_ref().map(Url::as_str)
+                    == Some("http://scripting.com/2017/06/26.html#a080605")
+            })
+            .expect("item");
+        assert_eq!(
+            untitled.title.as_deref(),
+            Some("Good morning students and teachers! 🍏")
+        );
+        let long = feed
+            .items
+            .iter()
+            .find(|i| {
+                i.link.as_ref().map(Url::as_str)
+                    == Some("http://scripting.com/2017/06/26.html#a020604")
+            })
+            .expect("item");
+        let title = long.title.as_deref().expect("title");
+        assert!(
+            title.starts_with("Interesting Politico piece posits that Trump acts as if he's mayor")
+                && title.ends_with('…')
+                && !title.ends_with(" …"),
+            "{title}"
+        );
+
+        let short = title_from_text(Some("<p>Just a <b>short</b> note.</p>"));
+        assert_eq!(short.as_deref(), Some("Just a short note."));
+        assert_eq!(title_from_text(Some("<p> </p><img src=x>")), None);
+        assert_eq!(title_from_text(None), None);
+        let unbroken = "x".repeat(300);
+        let cut = title_from_text(Some(&unbroken)).expect("title");
+        assert_eq!(cut.chars().count(), MAX_DERIVED_TITLE + 1, "cut, with …");
     }
 
     #[test]
