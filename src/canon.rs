@@ -2,7 +2,10 @@
 //!
 //! Two links that a reader would call "the same article" must map to one key:
 //! scheme and host lower-cased and the default port dropped (the `url` crate
-//! already does both), the fragment dropped, and tracking parameters removed.
+//! already does both), tracking parameters removed, and a fragment dropped
+//! when it only points into the page (`#comments`, `#more-123`) or tracks
+//! (`#tk.rss_all`). Any other fragment is kept: a microblog's items are
+//! fragments of one day page (`…/26.html#a080605`), each its own entry.
 //! The path is kept byte for byte: servers may treat it case-sensitively.
 //! This module is pure; it never touches the network.
 
@@ -32,6 +35,52 @@ const TRACKING_PARAMS: &[&str] = &[
     "ref_src",
 ];
 
+/// Fragments that point to a part of every article page (WordPress's
+/// `#more-123` and `#respond`, comment threads, layout anchors) rather than
+/// name an entry; with or without a `-123` suffix.
+const PAGE_PART_FRAGMENTS: &[&str] = &[
+    "comments",
+    "comment",
+    "respond",
+    "reply",
+    "replies",
+    "disqus_thread",
+    "more",
+    "top",
+    "main",
+    "content",
+    "main-content",
+    "site-content",
+    "primary",
+    "article",
+    "post",
+    "share",
+    "continue",
+    "read-more",
+];
+
+/// Whether a fragment adds nothing to which article a link names: empty,
+/// a part of every page, a text directive, or tracking.
+fn is_noise_fragment(fragment: &str) -> bool {
+    let lower = fragment.to_ascii_lowercase();
+    let base = lower
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+        .trim_end_matches(['-', '_']);
+    lower.is_empty()
+        || PAGE_PART_FRAGMENTS.contains(&base)
+        // Scroll-to-text links (`#:~:text=…`) pick a passage, not an entry.
+        || lower.starts_with(":~:")
+        // Tracking in the fragment: Adobe's `#tk.rss_all` (Macworld),
+        // `#xtor=RSS-1`, `#utm_source=…`, `#ref=rss`.
+        || lower.starts_with("tk.")
+        || lower.starts_with("xtor=")
+        || lower.starts_with("ref=")
+        || lower.split('&').all(|pair| {
+            let name = pair.split('=').next().unwrap_or_default();
+            pair.contains('=') && is_tracking_param(name)
+        })
+}
+
 /// Returns true when a query parameter name only tracks the reader.
 fn is_tracking_param(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
@@ -52,7 +101,9 @@ fn is_tracking_param(name: &str) -> bool {
 /// ```
 pub fn canonicalize(url: &Url) -> Url {
     let mut out = url.clone();
-    out.set_fragment(None);
+    if url.fragment().is_some_and(is_noise_fragment) {
+        out.set_fragment(None);
+    }
     if let Some(query) = url.query() {
         // Filter the raw pairs rather than decoding and re-encoding them, so the
         // parameters that stay keep their exact bytes and order.
@@ -131,7 +182,7 @@ mod tests {
     }
 
     #[test]
-    fn drops_tracking_parameters_fragment_and_default_port() {
+    fn drops_tracking_parameters_noise_fragments_and_default_port() {
         let cases = [
             (
                 "HTTPS://WWW.CNCF.io:443/blog/a/?utm_source=rss&utm_medium=rss#comments",
@@ -151,6 +202,37 @@ mod tests {
                 "https://e.com:8443/p",
             ),
             ("https://e.com/p?utm=1", "https://e.com/p?utm=1"),
+            // Fragments that only point into every page, or track, go.
+            ("https://e.com/p#more-123", "https://e.com/p"),
+            ("https://e.com/p#respond", "https://e.com/p"),
+            ("https://e.com/p#comment-4567", "https://e.com/p"),
+            ("https://e.com/p#Comments", "https://e.com/p"),
+            ("https://e.com/p#", "https://e.com/p"),
+            (
+                "https://www.macworld.com/article/1.html#tk.rss_all",
+                "https://www.macworld.com/article/1.html",
+            ),
+            ("https://e.com/p#xtor=RSS-1", "https://e.com/p"),
+            (
+                "https://e.com/p#utm_source=feed&utm_medium=rss",
+                "https://e.com/p",
+            ),
+            ("https://e.com/p#:~:text=hello", "https://e.com/p"),
+            // Fragments that name an entry stay: a microblog's items are
+            // anchors in one day page; a hash route names a page.
+            (
+                "http://scripting.com/2017/06/26.html#a080605",
+                "http://scripting.com/2017/06/26.html#a080605",
+            ),
+            ("https://e.com/#!/posts/42", "https://e.com/#!/posts/42"),
+            (
+                "https://e.com/notes#2025-09-01",
+                "https://e.com/notes#2025-09-01",
+            ),
+            (
+                "https://e.com/p#more-than-words",
+                "https://e.com/p#more-than-words",
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(canon(input), want, "canonicalize({input})");

@@ -73,7 +73,14 @@ pub fn build_post(
         .map_or((String::new(), None), |(t, s)| (t, Some(s)));
     let canonical = page_extract
         .and_then(|p| p.canonical)
-        .map(|u| canonicalize(&u));
+        .map(|u| canonicalize(&u))
+        .map(|mut canonical| {
+            // A page's canonical URL names the page, so any fragment on it
+            // goes; a link that names its entry by a fragment (a microblog's
+            // item in its day page, which holds other entries too) keeps its.
+            canonical.set_fragment(link.fragment());
+            canonical
+        });
     let external_url = canonical.unwrap_or_else(|| link.clone());
     let urls = PostUrls::new(&external_url).with_alias(link);
     // A date more than a day ahead is a feed's mistake (or a trick to stay

@@ -741,3 +741,26 @@ fn page_text_is_cut_too() {
          timer wheel."
     );
 }
+
+#[test]
+fn a_link_that_names_its_entry_by_a_fragment_keeps_it() {
+    // scripting.com: each item is an anchor in one day page, whose
+    // canonical URL is the page; the items must not become one post.
+    let config = config(CONFIG);
+    let link = url("http://scripting.com/2017/06/26.html#a080605");
+    let item = item(Some(CONTENT), None);
+    let page = page(
+        "<html><head><link rel=\"canonical\" href=\"http://scripting.com/2017/06/26.html\"></head>\
+         <body><p>x</p></body></html>",
+    );
+    let built = build_plain(&config, &item, &link, Some(&page));
+    assert_eq!(
+        built.post.external_url.as_str(),
+        "http://scripting.com/2017/06/26.html#a080605"
+    );
+    assert_eq!(
+        built.urls.iter().collect::<Vec<_>>(),
+        ["http://scripting.com/2017/06/26.html#a080605"],
+        "the day page is no alias of one of its entries"
+    );
+}

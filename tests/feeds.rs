@@ -1,0 +1,76 @@
+//! Real feeds, read as other feed readers read them: a microblog whose items
+//! are fragments of day pages, RSS 0.90, and Atom links inside RSS items.
+//! Polled by the real binary from `file:` URLs (issue 12).
+
+mod common;
+
+use common::{TestDir, get, linkpost, read_post};
+
+fn feed_file(name: &str) -> String {
+    let path = common::fixtures().join("feeds").join(name);
+    url::Url::from_file_path(&path)
+        .expect("absolute path")
+        .to_string()
+}
+
+fn poll_one(name: &str, url: &str) -> (TestDir, Vec<(String, String)>) {
+    let dir = TestDir::new(&format!(
+        "[[feed]]\nname = \"{name}\"\nurl = \"{url}\"\nbackfill = 100\n"
+    ));
+    let config = dir.config_path().display().to_string();
+    let (code, _, stderr) = linkpost(&["poll", "--config", &config]);
+    assert_eq!(code, 0, "{stderr}");
+    let posts = dir
+        .posts()
+        .iter()
+        .map(|p| {
+            let (pairs, _) = read_post(&std::fs::read_to_string(p).expect("post"));
+            (
+                get(&pairs, "external_url").as_str().to_string(),
+                get(&pairs, "title").as_str().to_string(),
+            )
+        })
+        .collect();
+    (dir, posts)
+}
+
+#[test]
+fn a_microblog_gets_one_post_per_distinct_item() {
+    // scripting.com: 50 items, anchors in day pages; two repeat another
+    // item's link and guid, so 48 posts. Most items have no <title>.
+    let (_dir, posts) = poll_one("Scripting News", &feed_file("scripting-news.rss"));
+    assert_eq!(posts.len(), 48);
+    let mut urls: Vec<&str> = posts.iter().map(|(u, _)| u.as_str()).collect();
+    urls.sort();
+    urls.dedup();
+    assert_eq!(urls.len(), 48, "each post its own URL");
+    assert!(
+        urls.iter().all(|u| u.contains(".html#a")),
+        "the fragment is kept: {urls:?}"
+    );
+    for (url, title) in &posts {
+        assert!(
+            !title.starts_with("http"),
+            "{url} is titled by its text: {title}"
+        );
+    }
+}
+
+#[test]
+fn an_rss_090_feed_and_atom_links_in_rss_items_are_posted() {
+    let (_dir, heise) = poll_one("heise", &feed_file("heise-rss090.xml"));
+    assert_eq!(heise.len(), 60, "heise's RSS 0.90 feed");
+    let (_dir, a10) = poll_one("a10", &feed_file("a10-links.xml"));
+    let mut urls: Vec<&str> = a10.iter().map(|(u, _)| u.as_str()).collect();
+    urls.sort();
+    assert_eq!(
+        urls,
+        [
+            "http://www.example.com/1",
+            "http://www.example.com/2",
+            "http://www.example.com/3",
+            "http://www.example.com/4",
+            "http://www.example.com/5",
+        ]
+    );
+}
