@@ -328,9 +328,8 @@ impl Refresher {
             if chunk.is_empty() {
                 break;
             }
-            for post in self.build_posts(&feed, &selectors, chunk, now).await? {
-                submitted.answers.push(self.writer.submit(post).await?);
-            }
+            let posts = self.build_posts(&feed, &selectors, chunk, now).await?;
+            submitted.answers.extend(self.writer.submit(posts).await?);
         }
         Ok(submitted)
     }

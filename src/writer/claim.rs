@@ -40,7 +40,8 @@ struct Committed {
 }
 
 impl Batch {
-    /// `first` and whatever else has queued up, at most [`MAX_BATCH`].
+    /// `first` and whatever else has queued up, until [`MAX_BATCH`] posts
+    /// and outcomes are taken (a feed's posts are never split).
     fn drain(first: Work, queue: &mut mpsc::Receiver<Work>) -> Batch {
         let mut batch = Batch {
             records: Vec::new(),
@@ -51,11 +52,16 @@ impl Batch {
         let mut taken = 0;
         while let Some(work) = next.take() {
             match work {
-                Work::Post(job) => batch.jobs.push(job),
-                Work::Record(outcome) => batch.records.push(outcome),
+                Work::Posts(jobs) => {
+                    taken += jobs.len();
+                    batch.jobs.extend(jobs);
+                }
+                Work::Record(outcome) => {
+                    taken += 1;
+                    batch.records.push(outcome);
+                }
                 Work::Flush(reply) => batch.flushes.push(reply),
             }
-            taken += 1;
             if taken < MAX_BATCH {
                 next = queue.try_recv().ok();
             }

@@ -38,6 +38,11 @@ pub use recovery::{holds_complete_post, recover};
 /// Most posts handled in one batch.
 pub const MAX_BATCH: usize = 512;
 
+/// Items waiting for the claiming thread. An item is one outcome or one
+/// chunk of a feed's posts (at most 32), so at most about two batches of
+/// rendered posts wait in memory, as before chunks were queued whole.
+const QUEUE_ITEMS: usize = 64;
+
 /// Why a post could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -113,7 +118,8 @@ struct ClaimedBatch {
 
 /// Work for the claiming thread.
 enum Work {
-    Post(Job),
+    /// Posts of one feed, claimed one after another in one batch.
+    Posts(Vec<Job>),
     Record(PollOutcome),
     /// Answered once everything queued before it is committed.
     Flush(oneshot::Sender<()>),
@@ -131,7 +137,7 @@ impl Writer {
     /// batches, the other writes, syncs and marks them, so the next batch is
     /// claimed while the last one is written.
     pub fn start(store: Arc<Mutex<Store>>, dir: PathBuf, durable: bool) -> std::io::Result<Writer> {
-        let (jobs, queue) = mpsc::channel(MAX_BATCH * 2);
+        let (jobs, queue) = mpsc::channel(QUEUE_ITEMS);
         // One claimed batch waits while another is written: bounded memory.
         let (claimed_tx, claimed_rx) = std::sync::mpsc::sync_channel::<ClaimedBatch>(1);
         let files_store = Arc::clone(&store);
@@ -148,18 +154,26 @@ impl Writer {
         Ok(Writer { jobs })
     }
 
-    /// Queues `post`; the answer comes once it is written or found to be
-    /// seen already. Await the answer after queueing more.
+    /// Queues a feed's `posts`, to be claimed together, in order, in one
+    /// batch: of two feeds that carry the same articles, the one whose posts
+    /// came first writes them all. Each answer comes once its post is
+    /// written or found to be seen already. Await them after queueing more.
     pub async fn submit(
         &self,
-        post: PostToWrite,
-    ) -> Result<oneshot::Receiver<Result<Written, WriteError>>, WriteError> {
-        let (reply, answer) = oneshot::channel();
+        posts: Vec<PostToWrite>,
+    ) -> Result<Vec<oneshot::Receiver<Result<Written, WriteError>>>, WriteError> {
+        let (jobs, answers) = posts
+            .into_iter()
+            .map(|post| {
+                let (reply, answer) = oneshot::channel();
+                (Job { post, reply }, answer)
+            })
+            .unzip();
         self.jobs
-            .send(Work::Post(Job { post, reply }))
+            .send(Work::Posts(jobs))
             .await
             .map_err(|_| WriteError::Stopped)?;
-        Ok(answer)
+        Ok(answers)
     }
 
     /// Records a poll's outcome with the next batch (many polls share one
