@@ -93,7 +93,7 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
     {
         feed = reread;
     }
-    let items = feed
+    let mut items: Vec<FeedItem> = feed
         .entries
         .into_iter()
         .map(|entry| {
@@ -128,8 +128,7 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
                 summary_html,
             }
         })
-        .collect::<Vec<FeedItem>>();
-    let mut items = items;
+        .collect();
     if items.iter().any(|i| i.link.is_none()) && contains(bytes, ATOM_NAMESPACE) {
         let atom_links = atom_links_of_rss_items(bytes);
         // Only when every item was found, so no link lands on another item.

@@ -20,7 +20,7 @@
 //! [`store`](crate::store) and files to [`writer`](crate::writer).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{Semaphore, oneshot};
@@ -31,7 +31,7 @@ use crate::config::{Config, FeedConfig};
 use crate::feed::{self, ParseError};
 use crate::fetch::{Fetch, FetchOutcome, Fetched, Fetcher, HostLimiter, Reach, Validators};
 use crate::post::{self, render_post};
-use crate::store::{FeedState, Store, StoreError};
+use crate::store::{FeedState, Store, StoreError, lock};
 use crate::writer::{PostToWrite, WriteError, Writer, Written, wait_for_writer};
 
 pub mod article;
@@ -434,10 +434,4 @@ pub(crate) async fn run_blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| Panicked(e.to_string()))
-}
-
-/// Locks the store, also after a panic elsewhere left the lock poisoned
-/// (each store call is its own transaction, so no half-done state is seen).
-pub(crate) fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -9,7 +9,8 @@ use tokio::task::JoinSet;
 use tracing::warn;
 
 use super::report::{PassError, PassReport};
-use super::{Refresher, lock, run_blocking};
+use super::{Refresher, run_blocking};
+use crate::store::lock;
 
 /// One pass: finish interrupted writes, then poll every feed once.
 pub async fn poll_all(refresher: Arc<Refresher>) -> Result<PassReport, PassError> {

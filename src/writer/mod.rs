@@ -27,7 +27,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::canon::PostUrls;
 use crate::extract::SummarySource;
 use crate::output::OutputError;
-use crate::store::{PollOutcome, Store, StoreError};
+use crate::store::{PollOutcome, Store, StoreError, lock};
 
 mod claim;
 mod files;
@@ -220,8 +220,4 @@ pub async fn wait_for_writer<T: Send + 'static>(
     })
     .await
     .unwrap_or_else(|_| (0..count).map(|_| None).collect())
-}
-
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|e| e.into_inner())
 }
