@@ -138,7 +138,7 @@ struct Daemon {
     refresher: Arc<Refresher>,
     clock: Arc<dyn Clock>,
     /// The configured feeds by name.
-    feeds: HashMap<String, FeedConfig>,
+    feeds: HashMap<String, Arc<FeedConfig>>,
     /// Feeds waiting for their next poll.
     queue: DueQueue,
     /// Feeds being polled.
@@ -199,7 +199,7 @@ impl Daemon {
             .config
             .feeds
             .iter()
-            .map(|f| (f.name.clone(), f.clone()))
+            .map(|f| (f.name.clone(), Arc::new(f.clone())))
             .collect();
         let mut queue = DueQueue::new();
         for name in self.feeds.keys() {

@@ -156,7 +156,7 @@ impl Refresher {
     }
 
     /// Polls one feed and records what came of it.
-    pub async fn poll_feed(&self, feed: &FeedConfig) -> Polled {
+    pub async fn poll_feed(&self, feed: &Arc<FeedConfig>) -> Polled {
         let span = info_span!("poll", feed = %feed.name, url = %feed.url);
         async {
             let started = self.clock.now();
@@ -200,7 +200,7 @@ impl Refresher {
     /// The steps of one poll, from fetch to the writer's answers.
     async fn refresh(
         &self,
-        feed: &FeedConfig,
+        feed: &Arc<FeedConfig>,
         state: Option<FeedState>,
         now: DateTime<Utc>,
     ) -> Result<Refreshed, FeedError> {
@@ -297,12 +297,11 @@ impl Refresher {
     /// it) and queues it for the writer, stopping between chunks on shutdown.
     async fn build_and_submit(
         &self,
-        feed: &FeedConfig,
+        feed: &Arc<FeedConfig>,
         selectors: FeedSelectors,
         candidates: Vec<Candidate>,
         now: DateTime<Utc>,
     ) -> Result<Submitted, FeedError> {
-        let feed = Arc::new(feed.clone());
         let selectors = Arc::new(selectors);
         let mut submitted = Submitted {
             answers: Vec::with_capacity(candidates.len()),
@@ -310,7 +309,7 @@ impl Refresher {
         };
         // A page fetch can take seconds: then build one post at a time, so a
         // shutdown waits for one page, not a chunk of them.
-        let chunk_size = if wants_article_page(&feed) {
+        let chunk_size = if wants_article_page(feed) {
             1
         } else {
             BUILD_CHUNK
@@ -328,7 +327,7 @@ impl Refresher {
             if chunk.is_empty() {
                 break;
             }
-            let posts = self.build_posts(&feed, &selectors, chunk, now).await?;
+            let posts = self.build_posts(feed, &selectors, chunk, now).await?;
             submitted.answers.extend(self.writer.submit(posts).await?);
         }
         Ok(submitted)

@@ -34,8 +34,7 @@ pub async fn poll_all(refresher: Arc<Refresher>) -> Result<PassReport, PassError
             warn!(feed = %feed.name, "feed is disabled (the server said 410 Gone); remove it or reset it to poll again");
             continue;
         }
-        let refresher = Arc::clone(&refresher);
-        let limit = Arc::clone(&limit);
+        let (refresher, limit, feed) = (Arc::clone(&refresher), Arc::clone(&limit), Arc::new(feed));
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await.ok();
             refresher.poll_feed(&feed).await
