@@ -113,7 +113,7 @@ async fn retry_after_on_429_delays_the_next_request_at_least_that_long() {
     ));
     let mut daemon = InProcessDaemon::start(&dir.config_path(), clock, Arc::clone(&server));
     next_hit(&mut hits).await;
-    daemon.idle().await;
+    daemon.poll_done().await;
     let store = linkpost::store::Store::open(&dir.database()).expect("open store");
     let state = store.feed_state("Busy").expect("state").expect("recorded");
     let error = state.last_error.unwrap_or_default();
@@ -122,7 +122,7 @@ async fn retry_after_on_429_delays_the_next_request_at_least_that_long() {
         "{error}"
     );
     next_hit(&mut hits).await;
-    daemon.idle().await;
+    daemon.poll_done().await;
     daemon.stop().await;
     let hits = server.hits_to("/feed.xml");
     let gap = (hits[1].at - hits[0].at).to_std().expect("in order");
@@ -211,7 +211,7 @@ async fn a_restart_does_not_refetch_before_due_and_fetches_an_overdue_feed_promp
 
     let mut daemon = start();
     next_hit(&mut hits).await;
-    daemon.idle().await;
+    daemon.poll_done().await;
     tokio::time::sleep(Duration::from_secs(30 * 60)).await;
     daemon.stop().await;
     assert_eq!(
@@ -240,7 +240,7 @@ async fn a_restart_does_not_refetch_before_due_and_fetches_an_overdue_feed_promp
     let started = linkpost::clock::Clock::now(clock.as_ref());
     let mut daemon = start();
     let hit = next_hit(&mut hits).await;
-    daemon.idle().await;
+    daemon.poll_done().await;
     daemon.stop().await;
     assert_eq!(server.hits_to("/a.xml").len(), 2);
     assert!(
@@ -254,8 +254,14 @@ async fn a_restart_does_not_refetch_before_due_and_fetches_an_overdue_feed_promp
 async fn a_reload_that_cannot_read_the_schedule_keeps_the_running_configuration_whole() {
     let _guard = HangGuard::new("reload", REAL_LIMIT);
     let clock = paused_clock();
-    let (server, mut hits) = ScriptedServer::new(Arc::clone(&clock), |_, _| {
-        Answer::rss(rss("https://blog.example", &[("a", 1)]))
+    // A's second answer has a new entry, to see where its post is written.
+    let (server, mut hits) = ScriptedServer::new(Arc::clone(&clock), |_, n| {
+        let items: &[(&str, u32)] = if n == 1 {
+            &[("a", 1)]
+        } else {
+            &[("a", 1), ("b", 2)]
+        };
+        Answer::rss(rss("https://blog.example", items))
     });
     let dir = TestDir::new(&feed(
         "A",
@@ -264,13 +270,19 @@ async fn a_reload_that_cannot_read_the_schedule_keeps_the_running_configuration_
     ));
     let mut daemon = InProcessDaemon::start(&dir.config_path(), clock, Arc::clone(&server));
     next_hit(&mut hits).await;
-    daemon.idle().await;
+    daemon.poll_done().await;
 
-    dir.append_config(&feed(
-        "B",
-        "https://blog.example/b.xml",
-        "interval = \"1h\"",
-    ));
+    // The new config adds B and moves the output folder; the schedule
+    // cannot be read, so none of it may take effect.
+    std::fs::write(
+        dir.config_path(),
+        format!(
+            "database = \"state/linkpost.db\"\noutput_dir = \"elsewhere\"\n{}{}",
+            feed("A", "https://blog.example/a.xml", "interval = \"1h\""),
+            feed("B", "https://blog.example/b.xml", "interval = \"1h\"")
+        ),
+    )
+    .expect("write config");
     let conn = rusqlite::Connection::open(dir.database()).expect("open db");
     conn.execute_batch("ALTER TABLE feeds RENAME TO feeds_away")
         .expect("hide the schedule");
@@ -280,19 +292,33 @@ async fn a_reload_that_cannot_read_the_schedule_keeps_the_running_configuration_
         status.starts_with("1 feeds, 0 polling"),
         "the old configuration stays whole: {status}"
     );
-
     conn.execute_batch("ALTER TABLE feeds_away RENAME TO feeds")
         .expect("bring it back");
     drop(conn);
+
+    // A's next poll still runs on the old configuration, output folder too.
+    let hit = next_hit(&mut hits).await;
+    assert_eq!(hit.path, "/a.xml");
+    daemon.poll_done().await;
+    assert_eq!(dir.posts().len(), 2, "a and b in the old output folder");
+    assert!(
+        !dir.dir.path().join("elsewhere").exists(),
+        "nothing of the refused config took effect"
+    );
+
     daemon.reload().await;
     let hit = next_hit(&mut hits).await;
     assert_eq!(
         hit.path, "/b.xml",
         "the reload that could read it took effect"
     );
-    daemon.idle().await;
+    daemon.poll_done().await;
     daemon.stop().await;
-    assert_eq!(server.hits_to("/a.xml").len(), 1, "A kept its due time");
+    assert_eq!(
+        server.hits_to("/a.xml").len(),
+        2,
+        "A kept its due time through the reload"
+    );
 }
 
 #[tokio::test]

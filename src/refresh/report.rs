@@ -240,13 +240,18 @@ mod tests {
             .user_agent("bad\u{1}agent")
             .build()
             .expect_err("a control character is no header value");
+        let cause = err.source().map(ToString::to_string).expect("a cause");
         let setup = SetupError::from(err);
         let message = setup.to_string();
         assert!(
             message.starts_with("cannot build the HTTP client: builder error: "),
             "{message}"
         );
-        assert!(message.len() > "cannot build the HTTP client: builder error: ".len());
+        assert_eq!(
+            message.matches(&cause).count(),
+            1,
+            "{message}: {cause} once"
+        );
         assert!(setup.source().is_none(), "the cause is in the message only");
     }
 

@@ -265,7 +265,14 @@ fn errors_print_their_cause_once() {
         },
         StoreError::from(rusqlite::Error::InvalidQuery),
     ];
-    for err in errors {
+    let query = rusqlite::Error::InvalidQuery.to_string();
+    for (err, cause) in errors.into_iter().zip([&query, "disk on fire", &query]) {
+        let message = err.to_string();
+        assert_eq!(
+            message.matches(cause).count(),
+            1,
+            "{message}: the cause once"
+        );
         assert!(
             err.source().is_none(),
             "{err}: the cause is in the message only"

@@ -182,6 +182,17 @@ impl InProcessDaemon {
         }
     }
 
+    /// Waits until a poll that was started has ended: a status with polls
+    /// running, then one with none (an earlier idle status is stale).
+    pub async fn poll_done(&mut self) {
+        while let Some(status) = self.statuses.recv().await {
+            if !status.contains(" 0 polling") {
+                return self.idle().await;
+            }
+        }
+        panic!("the daemon ended before a poll ended");
+    }
+
     /// Waits until no poll is running (the status says "0 polling").
     pub async fn idle(&mut self) {
         while let Some(status) = self.statuses.recv().await {
