@@ -141,7 +141,9 @@ struct Daemon {
     feeds: HashMap<String, Arc<FeedConfig>>,
     /// Feeds waiting for their next poll.
     queue: DueQueue,
-    /// Feeds being polled.
+    /// Feeds being polled: the names in `task_feeds`, as a set, since a
+    /// start or a reload asks it of every feed while thousands of polls may
+    /// be waiting for a slot.
     running: HashSet<String>,
     tasks: JoinSet<PollTask>,
     /// Which feed each task polls, for tasks that panic.
@@ -267,7 +269,7 @@ impl Daemon {
                 if polled.disabled {
                     return;
                 }
-                Some(polled.next_due)
+                polled.next_due
             }
             Ok((_, None)) => None,
             Err(e) => {
@@ -289,7 +291,6 @@ impl Daemon {
         self.queue.set(&name, due);
     }
 
-    /// Re-reads the config; on any error the running one stays.
     /// Re-reads the config and the schedule; on any error the running
     /// config and schedule stay, whole.
     async fn reload(&mut self, options: &DaemonOptions, shared: &Shared) {

@@ -168,12 +168,9 @@ impl Refresher {
                 Ok(state) => state,
                 Err(err) => {
                     warn!(error = %err, "cannot read the feed's state");
-                    // Without its state the poll cannot be judged; the
-                    // feed comes back after its interval.
-                    let interval = i64::try_from(feed.interval.as_secs()).unwrap_or(i64::MAX);
                     return Polled {
                         report: Err(err),
-                        next_due: started.timestamp().saturating_add(interval),
+                        next_due: None,
                         disabled: false,
                     };
                 }
@@ -189,7 +186,7 @@ impl Refresher {
             }
             Polled {
                 report: result.map(|done| done.report),
-                next_due,
+                next_due: Some(next_due),
                 disabled,
             }
         }

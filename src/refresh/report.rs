@@ -149,8 +149,10 @@ pub struct Refreshed {
 pub struct Polled {
     /// What it did, or why it failed.
     pub report: Result<FeedReport, FeedError>,
-    /// Unix time the feed is due next, as its outcome says.
-    pub next_due: i64,
+    /// Unix time the feed is due next, as its outcome says; `None` when the
+    /// poll could not even read the feed's state (the caller waits an
+    /// interval, as for any poll without a usable due time).
+    pub next_due: Option<i64>,
     /// The feed is disabled (410 Gone) and is not polled again.
     pub disabled: bool,
 }
