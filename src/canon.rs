@@ -160,16 +160,6 @@ impl PostUrls {
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.external.as_str()).chain(self.aliases.iter().map(String::as_str))
     }
-
-    /// How many URLs there are (at least one).
-    pub fn len(&self) -> usize {
-        1 + self.aliases.len()
-    }
-
-    /// Always false: a post has a URL. Here for the `len` convention.
-    pub fn is_empty(&self) -> bool {
-        false
-    }
 }
 
 #[cfg(test)]

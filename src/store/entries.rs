@@ -160,7 +160,7 @@ impl Store {
         )?;
         let id = tx.last_insert_rowid();
         let claimed = insert_aliases(&tx, id, entry.feed, entry.guid, entry.urls)?;
-        let expected = entry.urls.len() + usize::from(entry.guid.is_some());
+        let expected = entry.urls.iter().count() + usize::from(entry.guid.is_some());
         if claimed != expected {
             // Some name of this article is taken: it is not new. Dropping the
             // transaction rolls the insert back.

@@ -498,7 +498,7 @@ fn page_canonical_becomes_external_url_and_link_an_alias() {
     assert_eq!(built.post.external_url.as_str(), CANONICAL);
     assert_eq!(built.urls.external(), CANONICAL);
     assert_eq!(built.urls.iter().collect::<Vec<_>>(), [CANONICAL, LINK]);
-    assert_eq!(built.urls.len(), 2);
+    assert_eq!(built.urls.iter().count(), 2);
 }
 
 #[test]
