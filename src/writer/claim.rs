@@ -17,7 +17,8 @@ use crate::store::{EntryState, NewEntry, PollOutcome, Store, StoreError};
 pub(super) struct Batch {
     records: Vec<PollOutcome>,
     jobs: Vec<Job>,
-    /// Answered once the batch is committed (or failed).
+    /// Answered once the batch is committed (or failed): recorded
+    /// outcomes and flushes.
     flushes: Vec<oneshot::Sender<()>>,
 }
 
@@ -56,9 +57,10 @@ impl Batch {
                     taken += jobs.len();
                     batch.jobs.extend(jobs);
                 }
-                Work::Record(outcome) => {
+                Work::Record(outcome, reply) => {
                     taken += 1;
                     batch.records.push(outcome);
+                    batch.flushes.push(reply);
                 }
                 Work::Flush(reply) => batch.flushes.push(reply),
             }

@@ -120,7 +120,8 @@ struct ClaimedBatch {
 enum Work {
     /// Posts of one feed, claimed one after another in one batch.
     Posts(Vec<Job>),
-    Record(PollOutcome),
+    /// A poll's outcome, answered once its batch is committed.
+    Record(PollOutcome, oneshot::Sender<()>),
     /// Answered once everything queued before it is committed.
     Flush(oneshot::Sender<()>),
 }
@@ -181,11 +182,16 @@ impl Writer {
     /// poll of the feed reads it. A failure to store it is logged by the
     /// writer, naming the feed.
     pub async fn record(&self, outcome: PollOutcome) -> Result<(), WriteError> {
+        let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Work::Record(outcome))
+            .send(Work::Record(outcome, reply))
             .await
             .map_err(|_| WriteError::Stopped)?;
-        self.flush().await
+        wait_for_writer(vec![answer])
+            .await
+            .pop()
+            .flatten()
+            .ok_or(WriteError::Stopped)
     }
 
     /// Waits until everything queued before it is committed.
