@@ -31,7 +31,7 @@ use crate::config::{Config, FeedConfig};
 use crate::feed::{self, ParseError};
 use crate::fetch::{Fetch, FetchOutcome, Fetched, Fetcher, HostLimiter, Reach, Validators};
 use crate::post::{self, render_post};
-use crate::store::{FeedState, Store, StoreError, lock};
+use crate::store::{FeedState, Store, StoreError, lock_shared};
 use crate::writer::{PostToWrite, WriteError, Writer, Written, wait_for_writer};
 
 pub mod article;
@@ -152,7 +152,7 @@ impl Refresher {
         F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     {
         let store = Arc::clone(&self.store);
-        Ok(run_blocking(move || f(&mut lock(&store))).await??)
+        Ok(run_blocking(move || f(&mut lock_shared(&store))).await??)
     }
 
     /// Polls one feed and records what came of it.

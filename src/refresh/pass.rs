@@ -10,7 +10,7 @@ use tracing::warn;
 
 use super::report::{PassError, PassReport};
 use super::{Refresher, run_blocking};
-use crate::store::lock;
+use crate::store::lock_shared;
 
 /// One pass: finish interrupted writes, then poll every feed once.
 pub async fn poll_all(refresher: Arc<Refresher>) -> Result<PassReport, PassError> {
@@ -66,6 +66,6 @@ pub async fn recover(refresher: &Refresher) -> Result<usize, PassError> {
     let now = refresher.clock.now().timestamp();
     let store = Arc::clone(&refresher.store);
     let recovered =
-        run_blocking(move || crate::writer::recover(&mut lock(&store), &dir, now)).await??;
+        run_blocking(move || crate::writer::recover(&mut lock_shared(&store), &dir, now)).await??;
     Ok(recovered)
 }

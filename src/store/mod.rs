@@ -162,7 +162,7 @@ impl std::fmt::Display for EntryState {
 /// Locks a store shared between threads (the writer's and the blocking
 /// pool's), also after a panic elsewhere poisoned the lock: every store call
 /// is its own transaction, so no half-done state can be seen through it.
-pub fn lock(store: &std::sync::Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+pub fn lock_shared(store: &std::sync::Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|e| e.into_inner())
 }
 

@@ -9,7 +9,9 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
 
 use super::files::free_name;
-use super::{Claimed, ClaimedBatch, Job, MAX_BATCH, PostToWrite, Work, WriteError, Written, lock};
+use super::{
+    Claimed, ClaimedBatch, Job, MAX_BATCH, PostToWrite, Work, WriteError, Written, lock_shared,
+};
 use crate::store::{EntryState, NewEntry, PollOutcome, Store, StoreError};
 
 /// What one drain of the queue holds: poll outcomes to record and posts to
@@ -93,7 +95,7 @@ impl Batch {
         records: &[PollOutcome],
         jobs: Vec<Job>,
     ) -> Option<ClaimedBatch> {
-        let committed = lock(store).batch(durable && !jobs.is_empty(), |store| {
+        let committed = lock_shared(store).batch(durable && !jobs.is_empty(), |store| {
             let recorded = records
                 .iter()
                 .map(|outcome| store.record_poll(outcome))
@@ -122,7 +124,7 @@ impl Batch {
                 }
                 // The posts' failure is no reason to lose the outcomes that
                 // shared their transaction: they get one of their own.
-                let recorded = lock(store).batch(false, |store| {
+                let recorded = lock_shared(store).batch(false, |store| {
                     Ok(records
                         .iter()
                         .map(|o| store.record_poll(o).map_err(|e| e.to_string()))
@@ -160,7 +162,7 @@ impl Batch {
             }
         }
         if posts.is_empty() {
-            if let Err(e) = lock(store).drop_journal(journal) {
+            if let Err(e) = lock_shared(store).drop_journal(journal) {
                 warn!(error = %e, "cannot drop a writer journal row");
             }
             return None;

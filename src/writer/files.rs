@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use tracing::info;
 
-use super::{ClaimedBatch, WriteError, Written, lock};
+use super::{ClaimedBatch, WriteError, Written, lock_shared};
 use crate::extract::SummarySource;
 use crate::output::{self, OutputError};
 use crate::post::file_name;
@@ -24,7 +24,7 @@ pub(super) fn write_claimed(store: &Mutex<Store>, dir: &Path, durable: bool, bat
     let mut written: Vec<(usize, i64, PathBuf)> = Vec::new();
     for (i, (job, c)) in batch.posts.iter().enumerate() {
         let placed = place_file(dir, &c.file, &job.post.content, false, &mut |base| {
-            rename_claim(&mut lock(store), dir, c.id, base)
+            rename_claim(&mut lock_shared(store), dir, c.id, base)
         });
         match placed {
             Ok(path) => {
@@ -47,7 +47,7 @@ pub(super) fn write_claimed(store: &Mutex<Store>, dir: &Path, durable: bool, bat
         // Posts still pending keep their text journaled.
         let done = (written.len() == batch.posts.len()).then_some(batch.journal);
         let marked = synced.and_then(|()| {
-            lock(store)
+            lock_shared(store)
                 .mark_written_many(&ids, now, done)
                 .map_err(WriteError::from)
         });

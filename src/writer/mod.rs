@@ -27,7 +27,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::canon::PostUrls;
 use crate::extract::SummarySource;
 use crate::output::OutputError;
-use crate::store::{PollOutcome, Store, StoreError, lock};
+use crate::store::{PollOutcome, Store, StoreError, lock_shared};
 
 mod claim;
 mod files;
