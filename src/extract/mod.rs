@@ -4,7 +4,9 @@
 //! parsed and dropped inside one function here and never crosses an `.await`.
 //! This module never fetches anything; a poll hands it bytes.
 
+mod blocks;
 mod charset;
+mod lead;
 mod main_content;
 mod text;
 
@@ -99,7 +101,7 @@ pub fn extract_page(html: &str, page_url: &Url, options: &PageOptions<'_>) -> Pa
         .iter()
         .find_map(|selector| selected_text(&doc, selector));
     let article_text = if options.heuristic && selected_text.is_none() {
-        main_content(&mut doc)
+        main_content(&doc, &titles(&doc))
     } else {
         None
     };
@@ -146,37 +148,52 @@ fn remove_elements(doc: &mut Html, matches: impl Fn(ElementRef<'_>) -> bool) {
     }
 }
 
+/// The page's titles as it states them: `og:title`, `<title>` (often with
+/// the site's name) and the first `<h1>`, for finding the title again in
+/// the text.
+fn titles(doc: &Html) -> Vec<String> {
+    let builtin = &*BUILTIN;
+    let mut out: Vec<String> = builtin
+        .og_titles
+        .iter()
+        .filter_map(|selector| meta_content(doc, selector))
+        .collect();
+    out.extend(
+        [&builtin.title, &builtin.h1]
+            .into_iter()
+            .filter_map(|selector| doc.select(selector).next())
+            .map(element_text)
+            .filter(|t| !t.is_empty()),
+    );
+    out
+}
+
 /// Selectors the extractor itself uses, parsed once.
 struct Builtin {
-    paragraph: Selector,
     canonical: Selector,
     /// `og:description` (as a property, or as a name), then `description`.
     meta_descriptions: [Selector; 3],
-    /// Article containers, in order of trust.
-    candidates: Vec<Selector>,
+    /// `og:title`, as a property or as a name.
+    og_titles: [Selector; 2],
+    title: Selector,
+    h1: Selector,
 }
 
 static BUILTIN: std::sync::LazyLock<Builtin> = std::sync::LazyLock::new(|| {
     let parse = |css: &str| Selector::parse(css).expect("built-in selectors are valid CSS");
     Builtin {
-        paragraph: parse("p"),
         canonical: parse("link[rel~=\"canonical\"]"),
         meta_descriptions: [
             parse("meta[property=\"og:description\"]"),
             parse("meta[name=\"og:description\"]"),
             parse("meta[name=\"description\"]"),
         ],
-        candidates: [
-            "[itemprop=articleBody]",
-            "article",
-            "[role=main]",
-            "main",
-            ".entry-content, .post-content, .article-content, .article-body, .post-body, \
-             .story-body, .gh-content, .c-entry-content, .td-post-content",
-        ]
-        .into_iter()
-        .map(parse)
-        .collect(),
+        og_titles: [
+            parse("meta[property=\"og:title\"]"),
+            parse("meta[name=\"og:title\"]"),
+        ],
+        title: parse("head > title, title"),
+        h1: parse("h1"),
     }
 });
 

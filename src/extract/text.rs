@@ -7,13 +7,13 @@ use ego_tree::NodeRef;
 use scraper::{ElementRef, Html, Node};
 
 /// Elements whose text a reader never sees.
-const HIDDEN_ELEMENTS: &[&str] = &[
+pub(super) const HIDDEN_ELEMENTS: &[&str] = &[
     "script", "style", "noscript", "template", "svg", "head", "iframe", "object", "canvas",
     "button", "select", "textarea",
 ];
 
 /// Elements that separate their text from the surrounding text.
-const BLOCK_ELEMENTS: &[&str] = &[
+pub(super) const BLOCK_ELEMENTS: &[&str] = &[
     "address",
     "article",
     "aside",
