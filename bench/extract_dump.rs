@@ -89,7 +89,7 @@ fn dump(config: &Config, path: &Path) -> Value {
         "file": file,
         "summary": built.post.summary,
         "tldr": built.post.tldr,
-        "source": built.source.map(|s| s.as_str()),
+        "source": built.source.as_ref().map(|s| s.name()),
     })
 }
 

@@ -18,7 +18,7 @@ struct PreviewRow {
     external_url: String,
     tldr: String,
     summary: String,
-    summary_source: Option<&'static str>,
+    summary_source: Option<String>,
 }
 
 pub(super) fn preview(args: &PreviewArgs) -> anyhow::Result<u8> {
@@ -75,7 +75,7 @@ pub(super) fn preview(args: &PreviewArgs) -> anyhow::Result<u8> {
                 external_url: p.post.external_url.to_string(),
                 tldr: p.post.tldr,
                 summary: p.post.summary,
-                summary_source: p.summary_source.map(|s| s.as_str()),
+                summary_source: p.summary_source.as_ref().map(|s| s.name().into_owned()),
             })
             .collect();
         serde_json::to_writer_pretty(&mut out, &rows)?;
@@ -94,7 +94,9 @@ pub(super) fn preview(args: &PreviewArgs) -> anyhow::Result<u8> {
             writeln!(
                 out,
                 "  summary: from {}",
-                p.summary_source.map_or("nothing", |s| s.as_str())
+                p.summary_source
+                    .as_ref()
+                    .map_or("nothing".into(), SummarySource::name)
             )?;
             writeln!(out, "  tldr:    {}\n", p.post.tldr)?;
         }

@@ -59,7 +59,6 @@ const META_WORDS: &[&str] = &[
     "summary",
     "excerpt",
     "headline",
-    "title",
     "toolbar",
     "readtime",
     "advertisement",
@@ -143,7 +142,11 @@ impl TextSizes {
                 Node::Text(text) => (text.trim().chars().count(), 0),
                 Node::Element(el) => {
                     let (text, link) = sizes.get(&node.id()).copied().unwrap_or_default();
-                    if el.name() == "a" { (text, text) } else { (text, link) }
+                    if el.name() == "a" {
+                        (text, text)
+                    } else {
+                        (text, link)
+                    }
                 }
                 _ => (0, 0),
             };
@@ -411,7 +414,8 @@ mod tests {
 
     #[test]
     fn hidden_text_is_not_a_block() {
-        let got = texts("<p hidden>a</p><p style=\"display: none\">b</p><script>c</script><p>d</p>");
+        let got =
+            texts("<p hidden>a</p><p style=\"display: none\">b</p><script>c</script><p>d</p>");
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].0, "d");
     }

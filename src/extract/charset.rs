@@ -79,7 +79,10 @@ mod tests {
         let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(page);
         assert!(decode_html(&sjis, None).contains("脆弱性対策情報"));
         // The header is trusted as it is.
-        let latin = decode_html("<p>café</p>".as_bytes(), Some("text/html; charset=windows-1252"));
+        let latin = decode_html(
+            "<p>café</p>".as_bytes(),
+            Some("text/html; charset=windows-1252"),
+        );
         assert_eq!(latin, "<p>cafÃ©</p>");
     }
 }

@@ -58,7 +58,13 @@ const CREDIT_MARKERS: &[&str] = &[
 ];
 
 /// A short block that starts with one of these is a date line.
-const DATE_PREFIXES: &[&str] = &["posted ", "published ", "updated ", "last updated", "filed under"];
+const DATE_PREFIXES: &[&str] = &[
+    "posted ",
+    "published ",
+    "updated ",
+    "last updated",
+    "filed under",
+];
 
 /// A short block that starts with one of these is a byline, sentence or not.
 const BYLINE_PREFIXES: &[&str] = &[
@@ -128,11 +134,12 @@ fn starts_article(blocks: &[Block], i: usize, titles: &[String]) -> bool {
     if is_title(text, titles) || is_credit(text) || is_meta_line(text) {
         return false;
     }
-    // A caption without markup, told by the credit line after it.
+    // A caption without markup, told by the photo credit after it
+    // ("(Mike Cason/mcason@al.com)", "REUTERS/Brendan McDermid").
     if width(text) <= SHORT_WIDTH
-        && blocks
-            .get(i + 1)
-            .is_some_and(|next| !next.marks.caption && is_credit(&next.text))
+        && blocks.get(i + 1).is_some_and(|next| {
+            !next.marks.caption && is_credit(&next.text) && next.text.contains('/')
+        })
     {
         return false;
     }
@@ -147,7 +154,7 @@ fn starts_article(blocks: &[Block], i: usize, titles: &[String]) -> bool {
         || (is_plain(block)
             && width(text) >= SHORT_SENTENCE_WIDTH
             && ends_sentence(text)
-            && text.split_whitespace().count() >= 2
+            && (text.split_whitespace().count() >= 2 || width(text) >= 2 * SHORT_SENTENCE_WIDTH)
             && next_prose())
         || (block.marks.heading
             && !block.marks.caption
@@ -239,9 +246,9 @@ fn is_meta_line(text: &str) -> bool {
 fn is_title(text: &str, titles: &[String]) -> bool {
     let block = letters(text);
     !block.is_empty()
-        && titles
-            .iter()
-            .any(|t| t.contains(&block) || (block.starts_with(t.as_str()) && block.len() < t.len() + 40))
+        && titles.iter().any(|t| {
+            t.contains(&block) || (block.starts_with(t.as_str()) && block.len() < t.len() + 40)
+        })
 }
 
 /// Whether the text ends as a sentence does (closing quotes and emoji
@@ -291,11 +298,16 @@ mod tests {
             block("Image source: Getty Images."),
             block("(Photo: Brett Davis, USA TODAY Sports)"),
             block("Dec. 13, 2016, 12:31 PM UTC"),
-            block("The city's fallout shelters were stocked with crackers in the 1960s, and most are gone."),
+            block(
+                "The city's fallout shelters were stocked with crackers in the 1960s, and most are gone.",
+            ),
             block("Second paragraph."),
             block("REUTERS/Brendan McDermid"),
         ];
-        let title = ["Helter Shelter: NYC's Fallout Shelters Basically Don't Exist Anymore | Gothamist".to_string()];
+        let title = [
+            "Helter Shelter: NYC's Fallout Shelters Basically Don't Exist Anymore | Gothamist"
+                .to_string(),
+        ];
         assert_eq!(
             article_text(&blocks, &title),
             "The city's fallout shelters were stocked with crackers in the 1960s, and most are gone. Second paragraph."
@@ -304,15 +316,21 @@ mod tests {
 
     #[test]
     fn a_sentence_that_starts_with_by_is_prose() {
-        let blocks = [block("By the time the vote came, the Senate had already gone home for the night.")];
+        let blocks = [block(
+            "By the time the vote came, the Senate had already gone home for the night.",
+        )];
         assert!(article_text(&blocks, &[]).starts_with("By the time"));
     }
 
     #[test]
     fn marked_blocks_never_start_the_article() {
-        let mut dek = block("A long dek that reads like a sentence and is wide enough to count as prose.");
+        let mut dek =
+            block("A long dek that reads like a sentence and is wide enough to count as prose.");
         dek.marks.meta = true;
-        let blocks = [dek, block("The body starts here, and it is a real sentence of the article.")];
+        let blocks = [
+            dek,
+            block("The body starts here, and it is a real sentence of the article."),
+        ];
         assert!(article_text(&blocks, &[]).starts_with("The body starts here"));
     }
 }

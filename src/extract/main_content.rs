@@ -19,10 +19,10 @@
 //! Runs only when no selector or rule gave text; reads no meta tags or links.
 //! Every step is linear in the page (or bounded by a constant per block).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use ego_tree::NodeId;
-use scraper::{ElementRef, Html};
+use scraper::{ElementRef, Html, Selector};
 
 use super::blocks::{Block, TextSizes, blocks, class_words};
 use super::lead;
@@ -90,9 +90,30 @@ const POSITIVE_PARTS: &[&str] = &[
 
 /// Readability's `negative` pattern: class or id parts that suggest clutter.
 const NEGATIVE_PARTS: &[&str] = &[
-    "-ad-", "hidden", "banner", "combx", "comment", "com-", "contact", "footer", "gdpr",
-    "masthead", "media", "meta", "outbrain", "promo", "related", "scroll", "share", "shoutbox",
-    "sidebar", "skyscraper", "sponsor", "shopping", "tags", "widget",
+    "-ad-",
+    "hidden",
+    "banner",
+    "combx",
+    "comment",
+    "com-",
+    "contact",
+    "footer",
+    "gdpr",
+    "masthead",
+    "media",
+    "meta",
+    "outbrain",
+    "promo",
+    "related",
+    "scroll",
+    "share",
+    "shoutbox",
+    "sidebar",
+    "skyscraper",
+    "sponsor",
+    "shopping",
+    "tags",
+    "widget",
 ];
 
 /// Least text, in characters, for the found block to count as an article.
@@ -182,6 +203,36 @@ fn run_score(block: &Block) -> f64 {
     1.0 + commas as f64 + (width(&block.text) / 100).min(3) as f64
 }
 
+/// Most matches of one rule selector read; a page cannot make the rule
+/// walk a huge number of nested matches.
+const MAX_RULE_MATCHES: usize = 200;
+
+/// The text a rule's content selectors find, from the article's first
+/// sentence: every match of the first selector that yields an article's
+/// worth of text, clutter inside it left out.
+pub(super) fn rule_content(doc: &Html, selectors: &[Selector], title: &[String]) -> Option<String> {
+    let body = body(doc);
+    let sizes = TextSizes::of(body);
+    let total_prose = sizes.prose(body.id());
+    let clutter = |el: ElementRef<'_>| is_noise(el) && sizes.prose(el.id()) * 2 <= total_prose;
+    for selector in selectors {
+        let mut taken: HashSet<NodeId> = HashSet::new();
+        let mut article = Vec::new();
+        for el in doc.select(selector).take(MAX_RULE_MATCHES) {
+            if el.ancestors().any(|a| taken.contains(&a.id())) {
+                continue;
+            }
+            taken.insert(el.id());
+            article.extend(blocks(el, &sizes, clutter));
+        }
+        let text = lead::article_text(&article, title);
+        if text.chars().count() >= MIN_ARTICLE_CHARS {
+            return Some(text);
+        }
+    }
+    None
+}
+
 /// The article's text on the page, from its first sentence; `None` when no
 /// block holds enough prose to be one.
 pub(super) fn main_content(doc: &Html, title: &[String]) -> Option<String> {
@@ -199,11 +250,6 @@ pub(super) fn main_content(doc: &Html, title: &[String]) -> Option<String> {
         article.extend(blocks(root, &sizes, clutter));
     }
     let article = with_split_parts(doc, article, runs);
-    if std::env::var_os("LINKPOST_DEBUG_BLOCKS").is_some() {
-        for b in &article {
-            eprintln!("[{}{}{}{} ld={:.2}] {}", if b.marks.heading {"H"} else {""}, if b.marks.caption {"C"} else {""}, if b.marks.meta {"M"} else {""}, if b.marks.list {"L"} else {""}, b.link_density(), b.text.chars().take(100).collect::<String>());
-        }
-    }
     let text = lead::article_text(&article, title);
     (text.chars().count() >= MIN_ARTICLE_CHARS).then_some(text)
 }
@@ -376,7 +422,7 @@ fn with_split_parts(doc: &Html, article: Vec<Block>, runs: Vec<Block>) -> Vec<Bl
     if chars * 2 < total {
         return article;
     }
-    let inside: std::collections::HashSet<NodeId> = article.iter().map(|b| b.container).collect();
+    let inside: HashSet<NodeId> = article.iter().map(|b| b.container).collect();
     runs.into_iter()
         .filter(|b| {
             inside.contains(&b.container)

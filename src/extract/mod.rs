@@ -8,21 +8,26 @@ mod blocks;
 mod charset;
 mod lead;
 mod main_content;
+mod rules;
 mod text;
 
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
 pub use charset::decode_html;
-use main_content::main_content;
+use main_content::{main_content, rule_content};
+pub use rules::{Rule, RuleError, RuleSpec, builtin_rules};
 use text::element_text;
 pub use text::{clean_feed_text, collapse_whitespace, cut_text, html_to_text};
 
 /// Where a post's summary text came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SummarySource {
     /// The feed's `summary_selector` on the fetched article page.
     Selector,
+    /// An extraction rule (built in, or the config's) on the fetched
+    /// article page; it holds the rule's name.
+    Rule(String),
     /// The main-content heuristic on the fetched article page.
     Article,
     /// The entry's full content in the feed.
@@ -34,15 +39,17 @@ pub enum SummarySource {
 }
 
 impl SummarySource {
-    /// The stable lower-case name used in logs and JSON output.
-    pub fn as_str(self) -> &'static str {
-        match self {
+    /// The stable lower-case name used in logs and JSON output:
+    /// `rule:NAME` for a rule.
+    pub fn name(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed(match self {
+            SummarySource::Rule(rule) => return format!("rule:{rule}").into(),
             SummarySource::Selector => "selector",
             SummarySource::Article => "article",
             SummarySource::Content => "content",
             SummarySource::Summary => "summary",
             SummarySource::Meta => "meta",
-        }
+        })
     }
 }
 
@@ -51,8 +58,11 @@ impl SummarySource {
 pub struct PageExtract {
     /// Text of the first selector that matched non-empty text.
     pub selected_text: Option<String>,
-    /// Text of the main content found by the heuristic, when asked for.
+    /// Text of the main content found by a rule or the heuristic, when
+    /// asked for.
     pub article_text: Option<String>,
+    /// The rule that found `article_text`; `None` when the heuristic did.
+    pub article_rule: Option<String>,
     /// `og:description` or `meta name=description`, as text.
     pub meta_description: Option<String>,
     /// `<link rel=canonical>` resolved against the page URL, same host only.
@@ -71,8 +81,11 @@ pub struct PageOptions<'a> {
     pub selectors: &'a [Selector],
     /// Elements removed before any text is taken.
     pub excludes: &'a [Selector],
-    /// Run the main-content heuristic when no selector yields text.
+    /// Run the extraction rules, then the main-content heuristic, when no
+    /// selector yields text.
     pub heuristic: bool,
+    /// The config's own rules, tried before the built-in ones.
+    pub rules: &'a [Rule],
 }
 
 /// Extracts the selected text, the main content (when asked), the meta
@@ -100,17 +113,45 @@ pub fn extract_page(html: &str, page_url: &Url, options: &PageOptions<'_>) -> Pa
         .selectors
         .iter()
         .find_map(|selector| selected_text(&doc, selector));
-    let article_text = if options.heuristic && selected_text.is_none() {
-        main_content(&doc, &titles(&doc))
+    let (article_text, article_rule) = if options.heuristic && selected_text.is_none() {
+        article(&mut doc, page_url, options.rules)
     } else {
-        None
+        (None, None)
     };
     PageExtract {
         selected_text,
         article_text,
+        article_rule,
         meta_description,
         canonical,
     }
+}
+
+/// The article's text by the first applicable rule that finds one, else by
+/// the main-content heuristic; with the rule's name.
+fn article(doc: &mut Html, page_url: &Url, user: &[Rule]) -> (Option<String>, Option<String>) {
+    let titles = titles(doc);
+    let generator = doc
+        .select(&BUILTIN.generator)
+        .find_map(|el| {
+            el.value()
+                .attr("content")
+                .or_else(|| el.value().attr("value"))
+        })
+        .map(str::to_string);
+    let rules: Vec<Rule> = rules::applicable(user, doc, page_url, generator.as_deref())
+        .into_iter()
+        .cloned()
+        .collect();
+    for rule in &rules {
+        for exclude in &rule.exclude {
+            remove_elements(doc, |el| exclude.matches(&el));
+        }
+        if let Some(text) = rule_content(doc, &rule.content, &titles) {
+            return (Some(text), Some(rule.name.clone()));
+        }
+    }
+    (main_content(doc, &titles), None)
 }
 
 /// The text of every element `selector` matches, in document order, joined
@@ -177,6 +218,7 @@ struct Builtin {
     og_titles: [Selector; 2],
     title: Selector,
     h1: Selector,
+    generator: Selector,
 }
 
 static BUILTIN: std::sync::LazyLock<Builtin> = std::sync::LazyLock::new(|| {
@@ -194,6 +236,7 @@ static BUILTIN: std::sync::LazyLock<Builtin> = std::sync::LazyLock::new(|| {
         ],
         title: parse("head > title, title"),
         h1: parse("h1"),
+        generator: parse("meta[name=\"generator\" i]"),
     }
 });
 

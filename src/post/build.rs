@@ -3,7 +3,7 @@
 //! and synchronous; it fetches nothing and touches no store.
 //!
 //! The summary is the first of: the feed's selector on the article page,
-//! the page's main content, the entry's content, the entry's summary, the
+//! the page's main content (by an extraction rule or the heuristic), the entry's content, the entry's summary, the
 //! page's meta description. [`BuiltPost::source`] says which one it was.
 
 use chrono::{DateTime, Utc};
@@ -57,10 +57,13 @@ pub fn build_post(
         .and_then(|p| p.selected_text.clone())
         .map(|t| (t, SummarySource::Selector))
         .or_else(|| {
-            page_extract
-                .as_ref()
-                .and_then(|p| p.article_text.clone())
-                .map(|t| (t, SummarySource::Article))
+            page_extract.as_ref().and_then(|p| {
+                let source = p
+                    .article_rule
+                    .clone()
+                    .map_or(SummarySource::Article, SummarySource::Rule);
+                p.article_text.clone().map(|t| (t, source))
+            })
         })
         .or_else(|| feed_text(&item.content_html).map(|t| (t, SummarySource::Content)))
         .or_else(|| feed_text(&item.summary_html).map(|t| (t, SummarySource::Summary)))

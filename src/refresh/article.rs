@@ -51,6 +51,7 @@ impl FeedSelectors {
             selectors: &self.selectors,
             excludes: &self.excludes,
             heuristic: self.heuristic,
+            rules: &[],
         }
     }
 }

@@ -59,7 +59,7 @@ pub(super) fn write_claimed(store: &Mutex<Store>, dir: &Path, durable: bool, bat
                         feed = %post.feed,
                         path = %path.display(),
                         item_url = %post.urls.external(),
-                        summary_source = post.source.map_or("none", SummarySource::as_str),
+                        summary_source = %post.source.as_ref().map_or("none".into(), SummarySource::name),
                         "post written"
                     );
                 }

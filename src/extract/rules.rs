@@ -1,0 +1,253 @@
+//! Extraction rules: where the article is on a platform's or a site's pages.
+//!
+//! The built-in rules live in `rules.toml` beside this file (WordPress,
+//! Ghost, Medium, Substack, Blogger, Hugo, Jekyll, dev.to, Hashnode, GitHub,
+//! and a few sites); a config adds its own with the same keys. A page's
+//! site rules (by host) are tried first, then its platform rules (by
+//! `<meta name="generator">` or markup), each only when it finds text.
+
+use scraper::{Html, Selector};
+use serde::Deserialize;
+use url::Url;
+
+/// A rule as written in `rules.toml` or in the config's `[[rule]]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// The rule's name; a summary it gave says `rule:NAME`.
+    pub name: String,
+    /// Hosts (and their subdomains) the rule applies to.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// Substrings of `<meta name="generator">` (any case) that select it.
+    #[serde(default)]
+    pub generator: Vec<String>,
+    /// CSS selectors whose match selects it.
+    #[serde(default)]
+    pub markup: Vec<String>,
+    /// CSS selectors of the article's body, tried in order.
+    pub content: Vec<String>,
+    /// CSS selectors removed before the body is read.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// Why a rule cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RuleError {
+    /// A rule without a name.
+    #[error("a rule has no name: give it `name = \"...\"`")]
+    NoName,
+    /// A rule with no content selector.
+    #[error("rule `{rule}` has no `content` selector: list where the article's body is")]
+    NoContent {
+        /// The rule.
+        rule: String,
+    },
+    /// A rule that would never apply.
+    #[error("rule `{rule}` never applies: give it `hosts`, `generator` or `markup`")]
+    NeverApplies {
+        /// The rule.
+        rule: String,
+    },
+    /// A selector that does not parse.
+    #[error("rule `{rule}`: `{key}` selector `{selector}` is not valid CSS")]
+    Selector {
+        /// The rule.
+        rule: String,
+        /// The key holding it.
+        key: &'static str,
+        /// The selector as written.
+        selector: String,
+    },
+}
+
+/// A rule ready to use: its selectors parsed.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The rule's name.
+    pub name: String,
+    hosts: Vec<String>,
+    generator: Vec<String>,
+    markup: Vec<Selector>,
+    pub(super) content: Vec<Selector>,
+    pub(super) exclude: Vec<Selector>,
+}
+
+impl Rule {
+    /// Checks `spec` and parses its selectors.
+    pub fn compile(spec: &RuleSpec) -> Result<Rule, RuleError> {
+        let name = spec.name.trim();
+        if name.is_empty() {
+            return Err(RuleError::NoName);
+        }
+        if spec.content.is_empty() {
+            return Err(RuleError::NoContent {
+                rule: name.to_string(),
+            });
+        }
+        if spec.hosts.is_empty() && spec.generator.is_empty() && spec.markup.is_empty() {
+            return Err(RuleError::NeverApplies {
+                rule: name.to_string(),
+            });
+        }
+        let parse = |key: &'static str, list: &[String]| -> Result<Vec<Selector>, RuleError> {
+            list.iter()
+                .map(|css| {
+                    Selector::parse(css).map_err(|_| RuleError::Selector {
+                        rule: name.to_string(),
+                        key,
+                        selector: css.clone(),
+                    })
+                })
+                .collect()
+        };
+        Ok(Rule {
+            name: name.to_string(),
+            hosts: spec
+                .hosts
+                .iter()
+                .map(|h| h.trim().trim_start_matches('.').to_ascii_lowercase())
+                .collect(),
+            generator: spec.generator.iter().map(|g| g.to_lowercase()).collect(),
+            markup: parse("markup", &spec.markup)?,
+            content: parse("content", &spec.content)?,
+            exclude: parse("exclude", &spec.exclude)?,
+        })
+    }
+
+    /// Whether the rule names `url`'s host or a parent domain of it.
+    fn matches_host(&self, url: &Url) -> bool {
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        let host = host.to_ascii_lowercase();
+        self.hosts
+            .iter()
+            .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+    }
+
+    /// Whether the page says it runs on the rule's platform.
+    fn matches_page(&self, doc: &Html, generator: Option<&str>) -> bool {
+        generator.is_some_and(|g| self.generator.iter().any(|want| g.contains(want.as_str())))
+            || self.markup.iter().any(|s| doc.select(s).next().is_some())
+    }
+}
+
+/// The rules built into linkpost, from `rules.toml`.
+pub fn builtin_rules() -> &'static [Rule] {
+    &BUILTIN_RULES
+}
+
+static BUILTIN_RULES: std::sync::LazyLock<Vec<Rule>> = std::sync::LazyLock::new(|| {
+    #[derive(Deserialize)]
+    struct File {
+        rule: Vec<RuleSpec>,
+    }
+    // The file ships inside the binary and a unit test parses it, so a
+    // failure here is a build mistake; it leaves the heuristic alone.
+    match toml::from_str::<File>(include_str!("rules.toml")) {
+        Ok(file) => file
+            .rule
+            .iter()
+            .filter_map(|spec| Rule::compile(spec).ok())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+});
+
+/// The rules that apply to a page, in the order to try them: the user's
+/// before the built-in ones; within each, those naming the page's host
+/// before those recognising its platform.
+pub(super) fn applicable<'r>(
+    user: &'r [Rule],
+    doc: &Html,
+    page_url: &Url,
+    generator: Option<&str>,
+) -> Vec<&'r Rule> {
+    let generator = generator.map(str::to_lowercase);
+    let mut out = Vec::new();
+    for set in [user, builtin_rules()] {
+        out.extend(set.iter().filter(|r| r.matches_host(page_url)));
+        out.extend(
+            set.iter()
+                .filter(|r| !r.matches_host(page_url) && r.matches_page(doc, generator.as_deref())),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_rule_compiles() {
+        #[derive(Deserialize)]
+        struct File {
+            rule: Vec<RuleSpec>,
+        }
+        let file: File = toml::from_str(include_str!("rules.toml")).expect("rules.toml parses");
+        for spec in &file.rule {
+            if let Err(e) = Rule::compile(spec) {
+                panic!("built-in rule {}: {e}", spec.name);
+            }
+        }
+        assert_eq!(builtin_rules().len(), file.rule.len());
+        for platform in [
+            "wordpress",
+            "ghost",
+            "medium",
+            "substack",
+            "blogger",
+            "hugo",
+            "jekyll",
+            "devto",
+            "hashnode",
+            "github",
+        ] {
+            assert!(
+                builtin_rules().iter().any(|r| r.name == platform),
+                "no built-in rule for {platform}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_rules_are_refused_with_their_name() {
+        let spec = RuleSpec {
+            name: "mine".into(),
+            hosts: vec!["example.com".into()],
+            content: vec!["div[".into()],
+            ..RuleSpec::default()
+        };
+        assert_eq!(
+            Rule::compile(&spec).unwrap_err().to_string(),
+            "rule `mine`: `content` selector `div[` is not valid CSS"
+        );
+        let spec = RuleSpec {
+            name: "mine".into(),
+            content: vec!["article".into()],
+            ..RuleSpec::default()
+        };
+        assert!(matches!(
+            Rule::compile(&spec),
+            Err(RuleError::NeverApplies { .. })
+        ));
+    }
+
+    #[test]
+    fn host_rules_match_subdomains_only_at_a_dot() {
+        let rule = Rule::compile(&RuleSpec {
+            name: "s".into(),
+            hosts: vec!["substack.com".into()],
+            content: vec!["article".into()],
+            ..RuleSpec::default()
+        })
+        .expect("valid");
+        let url = |u: &str| Url::parse(u).expect("valid");
+        assert!(rule.matches_host(&url("https://substack.com/p/x")));
+        assert!(rule.matches_host(&url("https://news.substack.com/p/x")));
+        assert!(!rule.matches_host(&url("https://notsubstack.com/p/x")));
+    }
+}
