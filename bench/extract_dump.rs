@@ -67,7 +67,7 @@ fn dump(config: &Config, path: &Path) -> Value {
     let Some(feed) = config.feeds.first() else {
         return json!({ "file": file, "error": "the built-in config has no feed" });
     };
-    let selectors = FeedSelectors::of(feed, None);
+    let selectors = FeedSelectors::of(feed, std::sync::Arc::clone(&config.rules), None);
     let item = FeedItem {
         link: Some(url.clone()),
         ..FeedItem::default()

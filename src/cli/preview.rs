@@ -96,7 +96,7 @@ pub(super) fn preview(args: &PreviewArgs) -> anyhow::Result<u8> {
                 "  summary: from {}",
                 p.summary_source
                     .as_ref()
-                    .map_or("nothing".into(), SummarySource::name)
+                    .map_or("nothing".into(), linkpost::extract::SummarySource::name)
             )?;
             writeln!(out, "  tldr:    {}\n", p.post.tldr)?;
         }

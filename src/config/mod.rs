@@ -123,6 +123,9 @@ pub struct Config {
     pub durable_writes: bool,
     /// The feeds, in file order.
     pub feeds: Vec<FeedConfig>,
+    /// The config's own extraction rules (`[[rule]]`), tried before the
+    /// built-in ones, in file order.
+    pub rules: std::sync::Arc<[crate::extract::Rule]>,
     /// Warnings found while validating, for the caller to log.
     pub warnings: Vec<String>,
 }
@@ -260,6 +263,17 @@ impl Config {
             Some(n) => v.positive(n, "summary_length")?,
             None => DEFAULT_SUMMARY_LENGTH,
         };
+        let rules = raw
+            .rule
+            .iter()
+            .enumerate()
+            .map(|(i, spanned)| {
+                crate::extract::Rule::compile(spanned.get_ref())
+                    .map_err(|e| v.invalid(spanned.span(), &format!("rule[{i}]"), e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?
+            .into();
+
         Ok(Config {
             path: path.to_path_buf(),
             database: base_dir.join(raw.database.as_deref().unwrap_or(DEFAULT_DATABASE)),
@@ -282,6 +296,7 @@ impl Config {
             summary_length,
             durable_writes: raw.durable_writes.unwrap_or(true),
             feeds,
+            rules,
             warnings,
         })
     }

@@ -32,6 +32,8 @@ pub struct RawConfig {
     pub(super) durable_writes: Option<bool>,
     #[serde(default)]
     pub(super) feed: Vec<Spanned<RawFeed>>,
+    #[serde(default)]
+    pub(super) rule: Vec<Spanned<crate::extract::RuleSpec>>,
 }
 
 /// One `[[feed]]` table as written.

@@ -24,14 +24,21 @@ pub struct FeedSelectors {
     selectors: Vec<scraper::Selector>,
     excludes: Vec<scraper::Selector>,
     heuristic: bool,
+    /// The config's own extraction rules.
+    rules: std::sync::Arc<[extract::Rule]>,
     /// Entry links come from the feed, so by default they may not lead into
     /// the local network, unless the feed itself is served from there.
     reach: Reach,
 }
 
 impl FeedSelectors {
-    /// The selectors of `feed`, whose feed document came from `feed_addr`.
-    pub fn of(feed: &FeedConfig, feed_addr: Option<IpAddr>) -> FeedSelectors {
+    /// The selectors of `feed`, whose feed document came from `feed_addr`,
+    /// with the config's own extraction `rules`.
+    pub fn of(
+        feed: &FeedConfig,
+        rules: std::sync::Arc<[extract::Rule]>,
+        feed_addr: Option<IpAddr>,
+    ) -> FeedSelectors {
         let parse = |list: &[String]| -> Vec<_> {
             list.iter()
                 .filter_map(|css| extract::parse_selector(css))
@@ -41,6 +48,7 @@ impl FeedSelectors {
             selectors: parse(&feed.summary_selector),
             excludes: parse(&feed.summary_exclude),
             heuristic: feed.fetch_article && feed.summary_selector.is_empty(),
+            rules,
             reach: fetch::article_reach(feed.allow_private_addresses, feed_addr),
         }
     }
@@ -51,7 +59,7 @@ impl FeedSelectors {
             selectors: &self.selectors,
             excludes: &self.excludes,
             heuristic: self.heuristic,
-            rules: &[],
+            rules: &self.rules,
         }
     }
 }

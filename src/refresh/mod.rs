@@ -233,7 +233,7 @@ impl Refresher {
             unusable: classified.unusable,
             ..FeedReport::default()
         };
-        let selectors = FeedSelectors::of(feed, remote_addr);
+        let selectors = FeedSelectors::of(feed, Arc::clone(&self.config.rules), remote_addr);
         let submitted = self
             .build_and_submit(feed, selectors, classified.candidates, now)
             .await?;

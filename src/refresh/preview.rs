@@ -39,7 +39,11 @@ pub async fn preview_feed(
         FetchOutcome::NotModified => return Ok(Vec::new()),
     };
     let parsed = parse_newest_first(&fetched.bytes, &fetched.final_url)?;
-    let selectors = FeedSelectors::of(feed, fetched.remote_addr);
+    let selectors = FeedSelectors::of(
+        feed,
+        std::sync::Arc::clone(&config.rules),
+        fetched.remote_addr,
+    );
     let mut posts = Vec::with_capacity(parsed.items.len());
     for item in parsed.items {
         let Some(link) = item.link.as_ref().map(canonicalize) else {

@@ -229,8 +229,9 @@ const CASES: &[Case] = &[
         excludes: &[],
         heuristic: true,
         source: ART,
-        starts: "Why we rewrote the scheduler Lede: the scheduler",
+        starts: "Lede: the scheduler",
         lacks: &[
+            "Why we rewrote",
             "Home",
             "Subscribe",
             "Related posts",
@@ -247,7 +248,7 @@ const CASES: &[Case] = &[
         excludes: &[],
         heuristic: true,
         source: ART,
-        starts: "Why we rewrote the scheduler",
+        starts: "Lede:",
         lacks: &[],
     },
     Case {
@@ -409,6 +410,7 @@ fn summary_chain_order() {
             selectors: &selectors,
             excludes: &excludes,
             heuristic: case.heuristic,
+            rules: &[],
         };
         let built = build_post(
             &config.feeds[0],
@@ -463,11 +465,11 @@ fetch_article = true
     let (item, link, page) = (item(Some(CONTENT), None), url(LINK), page(FULL_PAGE));
     let cases = [
         (0, SEL, "Why we rewrote the scheduler Lede:"),
-        (1, ART, "Why we rewrote the scheduler Lede:"),
+        (1, ART, "Lede:"),
     ];
     for (i, source, starts) in cases {
         let feed = &config.feeds[i];
-        let feed_selectors = FeedSelectors::of(feed, None);
+        let feed_selectors = FeedSelectors::of(feed, std::sync::Arc::clone(&config.rules), None);
         let built = build_post(
             feed,
             &config,
@@ -722,6 +724,7 @@ fn page_text_is_cut_too() {
         selectors: &[],
         excludes: &[],
         heuristic: true,
+        rules: &[],
     };
     let page = page(FULL_PAGE);
     let built = build_post(
@@ -734,11 +737,10 @@ fn page_text_is_cut_too() {
         now(),
     );
     assert_eq!(built.source, ART);
-    assert_eq!(built.post.tldr, "Why we rewrote the scheduler Lede: the…");
+    assert_eq!(built.post.tldr, "Lede: the scheduler now runs every job…");
     assert_eq!(
         built.post.summary,
-        "Why we rewrote the scheduler Lede: the scheduler now runs every job on a single \
-         timer wheel."
+        "Lede: the scheduler now runs every job on a single timer wheel."
     );
 }
 
