@@ -77,6 +77,7 @@ fn benches(c: &mut Criterion) {
         selectors: &selectors,
         excludes: &[],
         heuristic: false,
+        rules: &[],
     };
     c.bench_function("extract: article page by selector", |b| {
         b.iter(|| extract::extract_page(black_box(CNCF_PAGE), &page_url, &options))
@@ -85,6 +86,7 @@ fn benches(c: &mut Criterion) {
         selectors: &[],
         excludes: &[],
         heuristic: true,
+        rules: &[],
     };
     c.bench_function("extract: article page by heuristic", |b| {
         b.iter(|| extract::extract_page(black_box(CNCF_PAGE), &page_url, &heuristic))
