@@ -1,15 +1,18 @@
 //! Feed parsing: bytes and the feed's URL in, plain [`FeedItem`]s out.
 //!
-//! Wraps feed-rs (RSS 0.9x/1.0/2.0, Atom, JSON Feed). Pure and synchronous.
+//! Wraps feed-rs for RSS 0.9x/1.0/2.0 and Atom; reads JSON Feed itself.
+//! Pure and synchronous.
 //! feed-rs invents an id for entries that carry none; we replace its
 //! generator with one that returns an empty string, so a guid here is always
 //! one the feed itself wrote and is safe as a dedupe key.
 //!
 //! - `mod.rs`: the entry point, feed-rs's model to [`FeedItem`]s.
+//! - `json`: JSON Feed, read leniently (not by feed-rs).
 //! - `repair`: byte-level repairs tried when feed-rs refuses a document.
 //! - `rss_items`: what feed-rs drops from RSS items, read with quick-xml.
 //! - `text`: titles as the text a reader sees.
 
+mod json;
 mod repair;
 mod rss_items;
 mod text;
@@ -22,11 +25,21 @@ use text::{text_of, title_from_text};
 
 /// A feed that could not be parsed.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "not a feed linkpost can read ({reason}); check that the URL serves RSS, Atom or JSON Feed"
-)]
-pub struct ParseError {
-    reason: String,
+pub enum ParseError {
+    /// An XML document that feed-rs refuses, even after linkpost's repairs
+    /// (feed-rs's reason).
+    #[error("not a feed linkpost can read ({0}); check that the URL serves RSS, Atom or JSON Feed")]
+    Xml(String),
+    /// A document that opens as JSON but is not valid JSON (serde_json's reason).
+    #[error(
+        "not a feed linkpost can read (invalid JSON: {0}); check that the URL serves RSS, Atom or JSON Feed"
+    )]
+    Json(String),
+    /// Valid JSON without the `items` array of a JSON Feed.
+    #[error(
+        "not a feed linkpost can read (JSON without an `items` array); check that the URL serves a JSON Feed"
+    )]
+    NotJsonFeed,
 }
 
 /// One entry of a feed, reduced to what a post needs.
@@ -68,6 +81,9 @@ pub struct ParsedFeed {
 
 /// Parses feed bytes fetched from `base` (used to resolve relative links).
 pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
+    if json::is_json(bytes) {
+        return json::parse_json_feed(&String::from_utf8_lossy(bytes), base);
+    }
     // A feed-rs parser keeps per-entry state: reused after a failed attempt
     // it tripped an assertion (found by fuzz/feed_to_post, kept in
     // tests/fixtures/fuzz/). So each attempt gets a fresh parser, and any
@@ -91,7 +107,7 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
             Some(patched) => parse(patched.as_slice()),
             None => Err(e),
         }
-        .map_err(|reason| ParseError { reason })?,
+        .map_err(ParseError::Xml)?,
     };
     // feed-rs reads RSS 1.0's namespace but not RSS 0.90's, whose items
     // have the same shape: read such a document under RSS 1.0's name.
@@ -167,6 +183,7 @@ fn pick_link(links: &[feed_rs::model::Link], base: &Url) -> Option<Url> {
         .find_map(|l| url_if_web(&l.href, base))
 }
 
+/// `href` resolved against `base`, if that is an http(s) URL.
 fn url_if_web(href: &str, base: &Url) -> Option<Url> {
     let href = href.trim();
     if href.is_empty() {
