@@ -1,6 +1,7 @@
 //! Real feeds, read as other feed readers read them: a microblog whose items
-//! are fragments of day pages, RSS 0.90, and Atom links inside RSS items.
-//! Polled by the real binary from `file:` URLs (issue 12).
+//! are fragments of day pages, RSS 0.90, Atom links inside RSS items, and
+//! documents that bend their format's rules (JSON Feed slips). Polled by the
+//! real binary from `file:` URLs (issue 12).
 
 mod common;
 
@@ -72,5 +73,28 @@ fn an_rss_090_feed_and_atom_links_in_rss_items_are_posted() {
             "http://www.example.com/4",
             "http://www.example.com/5",
         ]
+    );
+}
+
+#[test]
+fn json_feeds_with_spec_slips_are_posted() {
+    // regression: #12. feed-rs refused both: rose.json's `tags` is a string,
+    // pxlnv.json's version URL is http:.
+    let (_dir, rose) = poll_one("Rosemary Orchard", &feed_file("rose.json"));
+    assert_eq!(rose.len(), 84);
+    assert!(
+        rose.iter().any(|(url, title)| url
+            == "https://www.rosemaryorchard.com/blog/workflow-add-task-sub-tasks-to-omnifocus"
+            && title == "Workflow: Add Task & Sub Tasks To OmniFocus"),
+        "{rose:?}"
+    );
+    let (_dir, pxlnv) = poll_one("Pixel Envy", &feed_file("pxlnv.json"));
+    assert_eq!(pxlnv.len(), 20);
+    assert!(
+        pxlnv.iter().any(
+            |(url, title)| url == "https://pxlnv.com/linklog/uber-losses-2017/"
+                && title == "Uber Lost $4.5 Billion in 2017"
+        ),
+        "{pxlnv:?}"
     );
 }
