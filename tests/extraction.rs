@@ -722,3 +722,21 @@ fn hostile_pages_are_read_safely() {
         assert!(summary.chars().count() <= 2000, "{name}: summary is cut");
     }
 }
+
+// A page outside the labelled set: Wikipedia's tagline ("Un article de
+// Wikipédia…") and its stub notice come before the article.
+#[test]
+fn wikipedia_starts_at_the_article() {
+    let bytes = std::fs::read(common::fixtures().join("miniflux/miniflux_wikipedia.html"))
+        .expect("fixture page");
+    let (summary, source) = page_summary(
+        &decode_html(&bytes, None),
+        "https://fr.wikipedia.org/wiki/Miniflux",
+        FETCH_ARTICLE,
+    );
+    assert_eq!(source.as_deref(), Some("article"));
+    assert!(
+        summary.starts_with("Miniflux est un agrégateur de flux RSS minimaliste."),
+        "{summary:?}"
+    );
+}

@@ -66,6 +66,9 @@ const META_WORDS: &[&str] = &[
     "ads",
     "promo",
     "sponsored",
+    // Wikipedia's tagline and notices; print style sheets hide site chrome.
+    "metadata",
+    "noprint",
 ];
 
 /// Marks above this many characters of text are ignored: a byline row, a

@@ -186,7 +186,8 @@ fn is_plain(block: &Block) -> bool {
 /// A dek: the first prose right after the title, short, and followed by a
 /// byline row or other non-prose lines (not only a photo) before the body.
 fn is_dek(blocks: &[Block], i: usize, titles: &[String]) -> bool {
-    if width(&blocks[i].text) > DEK_WIDTH {
+    // A paragraph that ends with a colon introduces what follows it.
+    if width(&blocks[i].text) > DEK_WIDTH || blocks[i].text.trim_end().ends_with(':') {
         return false;
     }
     let after_title = blocks[..i].iter().rev().find(|b| {
@@ -201,7 +202,9 @@ fn is_dek(blocks: &[Block], i: usize, titles: &[String]) -> bool {
         if is_prose(next, titles) {
             return gap;
         }
-        if !next.marks.caption && !next.marks.heading && !is_credit(&next.text) {
+        // A list after the first paragraph is the article's own.
+        if !next.marks.caption && !next.marks.heading && !next.marks.list && !is_credit(&next.text)
+        {
             gap = true;
         }
     }
@@ -320,6 +323,38 @@ mod tests {
             "By the time the vote came, the Senate had already gone home for the night.",
         )];
         assert!(article_text(&blocks, &[]).starts_with("By the time"));
+    }
+
+    #[test]
+    fn a_first_paragraph_before_a_list_is_not_a_dek() {
+        let mut title = block("Miniflux 2");
+        title.marks.heading = true;
+        let mut item = block("Written in Go");
+        item.marks.list = true;
+        let blocks = [
+            title,
+            block("Miniflux is a minimalist and opinionated feed reader:"),
+            item,
+            block("It's simple, fast, lightweight and super easy to install, on any machine."),
+        ];
+        assert!(article_text(&blocks, &[]).starts_with("Miniflux is a minimalist"));
+    }
+
+    #[test]
+    fn a_dek_between_the_title_and_the_byline_is_skipped() {
+        let mut title = block("The secret of the giant flowers");
+        title.marks.heading = true;
+        let mut author = block("Christie Wilcox");
+        author.marks.meta = true;
+        let blocks = [
+            title,
+            block("Their bizarre genome shows what parasites can do: steal, delete and copy DNA."),
+            author,
+            block(
+                "At first sight they are invisible. In their home, the forests of South-East Asia, they creep along.",
+            ),
+        ];
+        assert!(article_text(&blocks, &[]).starts_with("At first sight"));
     }
 
     #[test]
