@@ -7,11 +7,13 @@
 //! one the feed itself wrote and is safe as a dedupe key.
 //!
 //! - `mod.rs`: the entry point, feed-rs's model to [`FeedItem`]s.
+//! - `charset`: bytes that name no encoding and are not UTF-8.
 //! - `json`: JSON Feed, read leniently (not by feed-rs).
 //! - `repair`: byte-level repairs tried when feed-rs refuses a document.
 //! - `rss_items`: what feed-rs drops from RSS items, read with quick-xml.
 //! - `text`: titles as the text a reader sees.
 
+mod charset;
 mod json;
 mod repair;
 mod rss_items;
@@ -82,8 +84,10 @@ pub struct ParsedFeed {
 /// Parses feed bytes fetched from `base` (used to resolve relative links).
 pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
     if json::is_json(bytes) {
-        return json::parse_json_feed(&String::from_utf8_lossy(bytes), base);
+        return json::parse_json_feed(&charset::text_as_utf8(bytes), base);
     }
+    let document = charset::xml_as_utf8(bytes);
+    let bytes = document.as_ref();
     // A feed-rs parser keeps per-entry state: reused after a failed attempt
     // it tripped an assertion (found by fuzz/feed_to_post, kept in
     // tests/fixtures/fuzz/). So each attempt gets a fresh parser, and any
