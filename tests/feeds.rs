@@ -121,3 +121,16 @@ fn latin_1_feeds_without_a_declaration_are_read_as_windows_1252() {
         "{psy:?}"
     );
 }
+
+#[test]
+fn an_atom_feed_inside_an_xhtml_page_is_posted() {
+    // regression: #12. feed-rs found "no root element".
+    let (_dir, posts) = poll_one("Avian's Blog", &feed_file("atom-in-xhtml-page.xml"));
+    assert_eq!(posts.len(), 10);
+    assert!(
+        posts.iter().any(|(url, title)| url
+            == "http://www.tablix.org/~avian/blog/archives/2014/07/down_time/"
+            && title == "Down time"),
+        "{posts:?}"
+    );
+}

@@ -19,6 +19,8 @@ mod repair;
 mod rss_items;
 mod text;
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use url::Url;
 
@@ -86,8 +88,7 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
     if json::is_json(bytes) {
         return json::parse_json_feed(&charset::text_as_utf8(bytes), base);
     }
-    let document = charset::xml_as_utf8(bytes);
-    let bytes = document.as_ref();
+    let decoded = charset::xml_as_utf8(bytes);
     // A feed-rs parser keeps per-entry state: reused after a failed attempt
     // it tripped an assertion (found by fuzz/feed_to_post, kept in
     // tests/fixtures/fuzz/). So each attempt gets a fresh parser, and any
@@ -105,18 +106,25 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
             Err(_) => Err("the feed parser failed on this document".to_string()),
         }
     };
-    let mut feed = match parse(bytes) {
-        Ok(feed) => feed,
-        Err(e) => match repair::with_rss_version(bytes) {
-            Some(patched) => parse(patched.as_slice()),
-            None => Err(e),
-        }
-        .map_err(ParseError::Xml)?,
+    // The document feed-rs read: as decoded, or repaired.
+    let (mut feed, document) = match parse(&decoded) {
+        Ok(feed) => (feed, Cow::Borrowed(decoded.as_ref())),
+        // Repairs for documents that feedparser reads and feed-rs refuses,
+        // tried in turn; the error is the one of the document as served.
+        Err(error) => [
+            repair::with_rss_version,
+            repair::embedded_feed,
+            repair::close_open_elements,
+        ]
+        .iter()
+        .filter_map(|repair| repair(&decoded))
+        .find_map(|repaired| Some((parse(&repaired).ok()?, Cow::Owned(repaired))))
+        .ok_or(ParseError::Xml(error))?,
     };
     // feed-rs reads RSS 1.0's namespace but not RSS 0.90's, whose items
     // have the same shape: read such a document under RSS 1.0's name.
     if feed.entries.is_empty()
-        && let Some(patched) = repair::rss_090_as_rss_10(bytes)
+        && let Some(patched) = repair::rss_090_as_rss_10(&document)
         && let Ok(reread) = parse(&patched)
     {
         feed = reread;
@@ -157,9 +165,10 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
             }
         })
         .collect();
-    if items.iter().any(|i| i.link.is_none()) && repair::contains(bytes, rss_items::ATOM_NAMESPACE)
+    if items.iter().any(|i| i.link.is_none())
+        && repair::contains(&document, rss_items::ATOM_NAMESPACE)
     {
-        let atom_links = rss_items::atom_links_of_rss_items(bytes);
+        let atom_links = rss_items::atom_links_of_rss_items(&document);
         // Only when every item was found, so no link lands on another item.
         if atom_links.len() == items.len() {
             for (item, href) in items.iter_mut().zip(atom_links) {
@@ -289,6 +298,56 @@ mod tests {
                 "http://www.example.com/1",
             ]
         );
+    }
+
+    #[test]
+    fn a_feed_inside_an_xhtml_page_is_read() {
+        // regression: #12. feedjira's DuplicateContentAtomFeed (tablix.org).
+        let bytes = include_bytes!("../../tests/fixtures/feeds/atom-in-xhtml-page.xml");
+        let feed = parse_feed(bytes, &base()).expect("parse");
+        assert_eq!(feed.title.as_deref(), Some("Avian’s Blog"));
+        assert_eq!(feed.items.len(), 10);
+        assert_eq!(feed.items[0].title.as_deref(), Some("Down time"));
+        assert_eq!(
+            feed.items[0].link.as_ref().map(Url::as_str),
+            Some("http://www.tablix.org/~avian/blog/archives/2014/07/down_time/")
+        );
+    }
+
+    #[test]
+    fn an_element_left_open_is_closed_as_feedparser_reads_it() {
+        // regression: #12. feedjira's ITunesWithSingleQuotedAttributes: an
+        // `<itunes:category>` is never closed, so the items sit inside it.
+        let bytes = include_bytes!("../../tests/fixtures/feeds/itunes-unclosed-category.xml");
+        let feed = parse_feed(bytes, &base()).expect("parse");
+        let read: Vec<(Option<&str>, Option<&str>)> = feed
+            .items
+            .iter()
+            .map(|i| (i.title.as_deref(), i.link.as_ref().map(Url::as_str)))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (
+                    Some("Shake Shake Shake Your Spices"),
+                    Some("http://example.com/podcasts/archive/aae20050615.m4a")
+                ),
+                (
+                    Some("Socket Wrench Shootout"),
+                    Some("http://example.com/podcasts/archive/aae20050608.mp3")
+                ),
+                (
+                    Some("Red, Whine, & Blue"),
+                    Some("http://example.com/podcasts/archive/aae20050601.mp3")
+                ),
+            ]
+        );
+        // A misspelt end tag and a truncated body stay errors.
+        let misspelt =
+            b"<rss version=\"2.0\"><channel><item><title>a</titl></item></channel></rss>";
+        assert!(parse_feed(misspelt, &base()).is_err());
+        let truncated = b"<rss version=\"2.0\"><channel><item><title>a</title></item><item>";
+        assert!(parse_feed(truncated, &base()).is_err());
     }
 
     #[test]
