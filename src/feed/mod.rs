@@ -129,6 +129,8 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
     {
         feed = reread;
     }
+    // Atom types its text; RSS does not, and its HTML titles are guessed.
+    let guess_html = feed.feed_type != feed_rs::model::FeedType::Atom;
     let mut items: Vec<FeedItem> = feed
         .entries
         .into_iter()
@@ -151,7 +153,7 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
                 .filter(|s| !s.trim().is_empty());
             let title = entry
                 .title
-                .map(|t| text_of(&t))
+                .map(|t| text_of(&t, guess_html))
                 .filter(|t| !t.is_empty())
                 .or_else(|| title_from_text(content_html.as_deref().or(summary_html.as_deref())));
             FeedItem {
@@ -182,7 +184,7 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
         ttl: feed
             .ttl
             .map(|minutes| std::time::Duration::from_secs(u64::from(minutes) * 60)),
-        title: feed.title.map(|t| text_of(&t)),
+        title: feed.title.map(|t| text_of(&t, guess_html)),
         items,
     })
 }
@@ -348,6 +350,39 @@ mod tests {
         assert!(parse_feed(misspelt, &base()).is_err());
         let truncated = b"<rss version=\"2.0\"><channel><item><title>a</title></item><item>";
         assert!(parse_feed(truncated, &base()).is_err());
+    }
+
+    #[test]
+    fn html_in_rss_titles_is_read_as_a_reader_sees_it() {
+        // regression: #12. HTML in CDATA titles was shown as tags.
+        let bytes = include_bytes!("../../tests/fixtures/feeds/craigslist-html-titles.rss");
+        let feed = parse_feed(bytes, &base()).expect("parse");
+        assert_eq!(feed.items.len(), 25);
+        assert_eq!(
+            feed.items[0].title.as_deref(),
+            Some(
+                "Bright, Spacious Beautiful Victorian (oakland north / temescal) $4300 3bd 1930ft2"
+            )
+        );
+        assert!(
+            feed.items
+                .iter()
+                .all(|i| !i.title.as_deref().is_some_and(|t| t.contains('<')))
+        );
+        let bytes = include_bytes!("../../tests/fixtures/feeds/livemint-html-title.xml");
+        let feed = parse_feed(bytes, &base()).expect("parse");
+        assert_eq!(
+            feed.items[17].title.as_deref(),
+            Some("SmartCity Kochi to raise ₹4,000 crore from investors")
+        );
+        // Text that only looks like markup stays text, and Atom's
+        // type="text" is taken at its word.
+        let rss = br#"<rss version="2.0"><channel><item><title>Vec&lt;T&gt; in Rust</title></item></channel></rss>"#;
+        let feed = parse_feed(rss, &base()).expect("parse");
+        assert_eq!(feed.items[0].title.as_deref(), Some("Vec<T> in Rust"));
+        let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><title type="text">x&lt;sup&gt;2&lt;/sup&gt;</title></entry></feed>"#;
+        let feed = parse_feed(atom, &base()).expect("parse");
+        assert_eq!(feed.items[0].title.as_deref(), Some("x<sup>2</sup>"));
     }
 
     #[test]
