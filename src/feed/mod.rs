@@ -10,7 +10,8 @@
 //! - `charset`: bytes that name no encoding and are not UTF-8.
 //! - `json`: JSON Feed, read leniently (not by feed-rs).
 //! - `repair`: byte-level repairs tried when feed-rs refuses a document.
-//! - `rss_items`: what feed-rs drops from RSS items, read with quick-xml.
+//! - `rss_items`: what feed-rs drops from RSS items (Atom links, a guid's
+//!   `isPermaLink`), read with quick-xml.
 //! - `text`: titles as the text a reader sees.
 
 mod charset;
@@ -22,6 +23,7 @@ mod text;
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
+use feed_rs::model::FeedType;
 use url::Url;
 
 pub use text::MAX_DERIVED_TITLE;
@@ -130,56 +132,25 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
         feed = reread;
     }
     // Atom types its text; RSS does not, and its HTML titles are guessed.
-    let guess_html = feed.feed_type != feed_rs::model::FeedType::Atom;
-    let mut items: Vec<FeedItem> = feed
-        .entries
-        .into_iter()
-        .map(|entry| {
-            let link = pick_link(&entry.links, base).or_else(|| {
-                // An RSS guid with isPermaLink (or an Atom id) is often the
-                // URL; only an absolute one is taken, since a plain id such
-                // as "post-42" would resolve to a page that does not exist.
-                Url::parse(entry.id.trim())
-                    .ok()
-                    .filter(|u| matches!(u.scheme(), "http" | "https"))
-            });
-            let content_html = entry
-                .content
-                .and_then(|c| c.body)
-                .filter(|b| !b.trim().is_empty());
-            let summary_html = entry
-                .summary
-                .map(|s| s.content)
-                .filter(|s| !s.trim().is_empty());
-            let title = entry
-                .title
-                .map(|t| text_of(&t, guess_html))
-                .filter(|t| !t.is_empty())
-                .or_else(|| title_from_text(content_html.as_deref().or(summary_html.as_deref())));
-            FeedItem {
-                guid: Some(entry.id.trim().to_string()).filter(|id| !id.is_empty()),
-                link,
-                title,
-                published: entry.published,
-                updated: entry.updated,
-                content_html,
-                summary_html,
-            }
-        })
-        .collect();
-    if items.iter().any(|i| i.link.is_none())
-        && repair::contains(&document, rss_items::ATOM_NAMESPACE)
-    {
-        let atom_links = rss_items::atom_links_of_rss_items(&document);
-        // Only when every item was found, so no link lands on another item.
-        if atom_links.len() == items.len() {
-            for (item, href) in items.iter_mut().zip(atom_links) {
-                if item.link.is_none() {
-                    item.link = href.and_then(|h| url_if_web(&h, base));
-                }
-            }
-        }
+    let guess_html = feed.feed_type != FeedType::Atom;
+    let mut items = Vec::with_capacity(feed.entries.len());
+    let mut id_links = Vec::with_capacity(feed.entries.len());
+    for entry in feed.entries {
+        // An RSS guid (or an Atom id) is often the entry's URL; only an
+        // absolute one is taken, since a plain id such as "post-42" would
+        // resolve to a page that does not exist.
+        id_links.push(
+            Url::parse(entry.id.trim())
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https")),
+        );
+        items.push(feed_item(entry, base, guess_html));
     }
+    let rss = matches!(
+        feed.feed_type,
+        FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2
+    );
+    fill_missing_links(&mut items, id_links, &document, base, rss);
     Ok(ParsedFeed {
         ttl: feed
             .ttl
@@ -187,6 +158,66 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
         title: feed.title.map(|t| text_of(&t, guess_html)),
         items,
     })
+}
+
+/// One feed-rs entry as a [`FeedItem`], its link taken from its links alone.
+fn feed_item(entry: feed_rs::model::Entry, base: &Url, guess_html: bool) -> FeedItem {
+    let content_html = entry
+        .content
+        .and_then(|c| c.body)
+        .filter(|b| !b.trim().is_empty());
+    let summary_html = entry
+        .summary
+        .map(|s| s.content)
+        .filter(|s| !s.trim().is_empty());
+    let title = entry
+        .title
+        .map(|t| text_of(&t, guess_html))
+        .filter(|t| !t.is_empty())
+        .or_else(|| title_from_text(content_html.as_deref().or(summary_html.as_deref())));
+    FeedItem {
+        guid: Some(entry.id.trim().to_string()).filter(|id| !id.is_empty()),
+        link: pick_link(&entry.links, base),
+        title,
+        published: entry.published,
+        updated: entry.updated,
+        content_html,
+        summary_html,
+    }
+}
+
+/// A link for each entry that has none among its links: an RSS item's Atom
+/// link, else its guid or Atom id when that is a web URL (`id_links`, one
+/// per item), unless the guid says `isPermaLink="false"`. RSS items are
+/// read again with quick-xml for what feed-rs drops, and used only when
+/// every item was found, so no link lands on another item.
+fn fill_missing_links(
+    items: &mut [FeedItem],
+    id_links: Vec<Option<Url>>,
+    document: &[u8],
+    base: &Url,
+    rss: bool,
+) {
+    if items.iter().all(|i| i.link.is_some()) {
+        return;
+    }
+    let rss_items = if rss {
+        rss_items::rss_items(document)
+    } else {
+        Vec::new()
+    };
+    let rss_items = (rss_items.len() == items.len()).then_some(rss_items);
+    for (index, (item, id_link)) in items.iter_mut().zip(id_links).enumerate() {
+        if item.link.is_some() {
+            continue;
+        }
+        let rss_item = rss_items.as_ref().and_then(|r| r.get(index));
+        let atom_link = rss_item
+            .and_then(|r| r.atom_link.as_deref())
+            .and_then(|href| url_if_web(href, base));
+        let permalink = !rss_item.is_some_and(|r| r.guid_not_permalink);
+        item.link = atom_link.or(id_link.filter(|_| permalink));
+    }
 }
 
 /// The entry's page: a link without `rel` or with `rel="alternate"`, else the first.
@@ -410,6 +441,29 @@ mod tests {
             feed.items[1].link.as_ref().map(Url::as_str),
             Some("https://example.com/b")
         );
+    }
+
+    #[test]
+    fn a_guid_that_is_no_permalink_is_never_the_link() {
+        // regression: #12. feedjira's Permalinks.xml: the first guid is an
+        // absolute URL with isPermaLink="false", so that item has no link.
+        let bytes = include_bytes!("../../tests/fixtures/feeds/guid-permalinks.xml");
+        let feed = parse_feed(bytes, &base()).expect("parse");
+        let links: Vec<Option<&str>> = feed
+            .items
+            .iter()
+            .map(|i| i.link.as_ref().map(Url::as_str))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                None,
+                Some("http://example.com/2"),
+                Some("http://example.com/3"),
+                Some("http://example.com/4"),
+            ]
+        );
+        assert_eq!(feed.items[0].guid.as_deref(), Some("http://example.com/1"));
     }
 
     #[test]

@@ -19,11 +19,6 @@ pub(super) fn rss_090_as_rss_10(bytes: &[u8]) -> Option<Vec<u8>> {
     replace_bytes(bytes, RSS_090_NAMESPACE, RSS_10_NAMESPACE)
 }
 
-/// Whether `needle` occurs in `bytes`.
-pub(super) fn contains(bytes: &[u8], needle: &[u8]) -> bool {
-    bytes.windows(needle.len()).any(|w| w == needle)
-}
-
 /// `bytes` with every `from` replaced by `to`; `None` when there is none.
 fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(bytes.len());
