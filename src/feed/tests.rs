@@ -254,3 +254,49 @@ fn html_is_not_a_feed() {
     assert!(parse_feed(b"<html><body>hi</body></html>", &base()).is_err());
     assert!(parse_feed(b"", &base()).is_err());
 }
+
+/// Pieces of feeds, pages and JSON, so random documents reach the repairs.
+const PIECES: &[&[u8]] = &[
+    b"<?xml version=\"1.0\"?>",
+    b"<?xml version='1.0' encoding='utf-8'?>",
+    b"<rss>",
+    b"<rss version=\"2.0\">",
+    b"</rss>",
+    b"<channel>",
+    b"</channel>",
+    b"<item>",
+    b"</item>",
+    b"<title>",
+    b"</title>",
+    b"</titl>",
+    b"<link>https://e.com/a</link>",
+    b"<guid isPermaLink=\"false\">https://e.com/g</guid>",
+    b"<a10:link xmlns:a10=\"http://www.w3.org/2005/Atom\" href=\"/x\"/>",
+    b"<feed xmlns=\"http://www.w3.org/2005/Atom\">",
+    b"</feed>",
+    b"<entry>",
+    b"</entry>",
+    b"<html xmlns:dc=\"http://purl.org/dc/elements/1.1/\">",
+    b"<body>",
+    b"</body>",
+    b"<br>",
+    b"<![CDATA[1<sup>2</sup>]]>",
+    b"x &amp; y",
+    b"\xe9\xff",
+    b"\xc3\xa9",
+    b"{\"items\": [",
+    b"{\"url\": \"/j\", \"title\": 1}",
+    b"]}",
+];
+
+proptest::proptest! {
+    #[test]
+    fn repairs_and_parsing_never_panic(
+        pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..40)
+    ) {
+        let document = pieces.concat();
+        let _ = repair::close_open_elements(&document);
+        let _ = repair::embedded_feed(&document);
+        let _ = parse_feed(&document, &base());
+    }
+}
