@@ -98,3 +98,39 @@ fn json_feeds_with_spec_slips_are_posted() {
         "{pxlnv:?}"
     );
 }
+
+#[test]
+fn latin_1_feeds_without_a_declaration_are_read_as_windows_1252() {
+    // regression: #12. Both were refused as invalid UTF-8.
+    let (_dir, uol) = poll_one("UOL", &feed_file("uol-noticias-latin1.rss"));
+    assert_eq!(uol.len(), 15);
+    assert!(
+        uol.iter().any(|(_, title)| title
+            == "Ibope: Bolsonaro perde de Haddad, Ciro e Alckmin em simulações de 2º turno"),
+        "{uol:?}"
+    );
+    let (_dir, psy) = poll_one("Le Cercle Psy", &feed_file("cercle-psy-latin1.xml"));
+    assert!(
+        psy.iter().any(|(url, title)| url
+            == "https://le-cercle-psy.scienceshumaines.com/la-criminalite-liee-surtout-a-l-ennui_sh_39986"
+            && title == "La criminalité liée surtout à... l'ennui ?"),
+        "{psy:?}"
+    );
+    assert!(
+        psy.iter().all(|(_, title)| !title.contains('\u{fffd}')),
+        "{psy:?}"
+    );
+}
+
+#[test]
+fn an_atom_feed_inside_an_xhtml_page_is_posted() {
+    // regression: #12. feed-rs found "no root element".
+    let (_dir, posts) = poll_one("Avian's Blog", &feed_file("atom-in-xhtml-page.xml"));
+    assert_eq!(posts.len(), 10);
+    assert!(
+        posts.iter().any(|(url, title)| url
+            == "http://www.tablix.org/~avian/blog/archives/2014/07/down_time/"
+            && title == "Down time"),
+        "{posts:?}"
+    );
+}

@@ -28,12 +28,151 @@ pub(super) fn title_from_text(html: Option<&str>) -> Option<String> {
 /// A feed text as plain text: HTML-typed text is converted, and plain text
 /// gets its stray entities (`&#8217;`, `&amp;`) decoded, as feeds often
 /// escape twice.
-pub(super) fn text_of(text: &feed_rs::model::Text) -> String {
-    if text.content_type.subty() == "html" || text.content_type.subty() == "xhtml" {
+///
+/// RSS says nothing of the type of its titles, and real feeds put HTML in
+/// them (craigslist's `1930ft<sup>2</sup>`, livemint's `<span
+/// class='webrupee'>₹</span>`, in CDATA). With `guess_html`, plain text
+/// that [looks like HTML](looks_like_html) is read as HTML, as feedparser
+/// does for every format but Atom, whose `type="text"` is explicit.
+pub(super) fn text_of(text: &feed_rs::model::Text, guess_html: bool) -> String {
+    let subtype = text.content_type.subty();
+    if subtype == "html"
+        || subtype == "xhtml"
+        || (guess_html && subtype == "plain" && looks_like_html(&text.content))
+    {
         return extract::html_to_text(&text.content);
     }
     plain_text(&text.content)
 }
+
+/// Whether plain text is really HTML, by feedparser's conservative test
+/// (`looks_like_html`): it closes at least one tag, and every tag it opens
+/// or closes is a known HTML element. A title such as `Vec<T> in Rust` or
+/// `a <b` stays text.
+fn looks_like_html(text: &str) -> bool {
+    let mut closes_a_tag = false;
+    let mut rest = text;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        let closing = rest.starts_with('/');
+        let tag = rest.strip_prefix('/').unwrap_or(rest);
+        let name_len = tag
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(tag.len());
+        if name_len == 0 {
+            continue;
+        }
+        if !HTML_ELEMENTS.contains(&tag[..name_len].to_ascii_lowercase().as_str()) {
+            return false;
+        }
+        closes_a_tag |= closing && tag[name_len..].starts_with('>');
+    }
+    closes_a_tag
+}
+
+/// The elements feedparser's sanitizer accepts, which its HTML test allows.
+const HTML_ELEMENTS: &[&str] = &[
+    "a",
+    "abbr",
+    "acronym",
+    "address",
+    "area",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "big",
+    "blockquote",
+    "br",
+    "button",
+    "canvas",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "command",
+    "datagrid",
+    "datalist",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "event-source",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "font",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "i",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "keygen",
+    "label",
+    "legend",
+    "li",
+    "m",
+    "map",
+    "menu",
+    "meter",
+    "multicol",
+    "nav",
+    "nextid",
+    "noscript",
+    "ol",
+    "optgroup",
+    "option",
+    "output",
+    "p",
+    "pre",
+    "progress",
+    "q",
+    "s",
+    "samp",
+    "section",
+    "select",
+    "small",
+    "sound",
+    "source",
+    "spacer",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "video",
+];
 
 /// Plain text with its stray entities decoded and white space collapsed.
 pub(super) fn plain_text(text: &str) -> String {
@@ -65,6 +204,24 @@ mod tests {
         let unbroken = "x".repeat(300);
         let cut = title_from_text(Some(&unbroken)).expect("title");
         assert_eq!(cut.chars().count(), MAX_DERIVED_TITLE + 1, "cut, with …");
+    }
+
+    #[test]
+    fn plain_text_is_read_as_html_only_when_it_looks_like_html() {
+        let cases = [
+            ("1930ft<sup>2</sup>", true),
+            ("raise <span class='webrupee'>₹</span>4,000", true),
+            ("a <b>bold</b> move", true),
+            ("Vec<T> in Rust", false),
+            ("a < b and c > d", false),
+            ("<br> only opens", false),
+            ("<custom>x</custom>", false),
+            ("<b>mixed</b> with <T>", false),
+            ("no tags at all &amp;", false),
+        ];
+        for (text, want) in cases {
+            assert_eq!(looks_like_html(text), want, "{text}");
+        }
     }
 
     #[test]
