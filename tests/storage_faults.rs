@@ -52,16 +52,23 @@ async fn a_second_poller_on_one_database_is_refused_at_once() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("another linkpost (pid "), "{stderr}");
     assert!(stderr.contains("is polling with database"), "{stderr}");
-    // Review and status commands work alongside the daemon.
+    // Review and status commands work alongside the daemon. The writer
+    // records a post in the store just after its file is written, so the
+    // drafts are awaited, not assumed the moment the files appear.
     let config = dir.config_path().display().to_string();
-    let (code, stdout, stderr) = linkpost(&["drafts", "--json", "--config", &config]);
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(
+    let drafts = || {
+        let (code, stdout, stderr) = linkpost(&["drafts", "--json", "--config", &config]);
+        assert_eq!(code, 0, "{stderr}");
         serde_json::from_str::<Vec<serde_json::Value>>(&stdout)
             .expect("json")
-            .len(),
-        3
-    );
+            .len()
+    };
+    common::wait_until(
+        "drafts lists the daemon's posts",
+        Duration::from_secs(30),
+        || drafts() == 3,
+    )
+    .await;
     let (code, _) = daemon.stop(Duration::from_secs(30)).await;
     assert_eq!(code, 0);
     let (code, stderr) = poll(&dir);
