@@ -40,6 +40,7 @@ pub mod pass;
 pub mod preview;
 pub mod report;
 pub mod schedule;
+pub mod teaser;
 
 pub use classify::{Candidate, Classified, classify};
 pub use pass::{poll_all, recover};
