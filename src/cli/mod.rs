@@ -121,7 +121,9 @@ pub struct PreviewArgs {
     /// Elements removed from the article page first (repeatable).
     #[arg(long)]
     exclude: Vec<String>,
-    /// Fetch each article page and find its main content, without a selector.
+    /// Fetch every article page and find its main content, without a
+    /// selector (as `fetch_article = true`). By default only the pages of
+    /// entries whose feed text is a teaser are fetched (`"auto"`).
     #[arg(long)]
     fetch_article: bool,
     /// Print one JSON array instead of text.

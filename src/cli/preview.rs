@@ -7,7 +7,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 use super::{PreviewArgs, exit, runtime};
-use linkpost::config::Config;
+use linkpost::config::{Config, FetchArticle};
 use linkpost::refresh;
 
 /// One post in `preview --json`.
@@ -45,7 +45,11 @@ pub(super) fn preview(args: &PreviewArgs) -> anyhow::Result<u8> {
         tags: Vec::new(),
         summary_selector: args.selector.clone(),
         summary_exclude: args.exclude.clone(),
-        fetch_article: args.fetch_article,
+        fetch_article: if args.fetch_article {
+            FetchArticle::Always
+        } else {
+            FetchArticle::Auto
+        },
         draft: true,
         backfill: args.limit,
         interval: linkpost::config::DEFAULT_INTERVAL,

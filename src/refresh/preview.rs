@@ -1,11 +1,11 @@
 //! Preview: what a feed would produce now, newest first, ignoring what was
-//! seen before. It fetches (the feed, and article pages when configured)
-//! and builds posts exactly as a poll does, but writes nothing and touches
-//! no store.
+//! seen before. It fetches (the feed, and the article pages a poll would
+//! fetch) and builds posts exactly as a poll does, but writes nothing and
+//! touches no store.
 
 use chrono::{DateTime, Utc};
 
-use super::article::{FeedSelectors, fetch_article};
+use super::article::{FeedSelectors, decide_page, fetch_article};
 use super::parse_newest_first;
 use super::report::FeedError;
 use crate::canon::canonicalize;
@@ -45,7 +45,12 @@ pub async fn preview_feed(
         let Some(link) = item.link.as_ref().map(canonicalize) else {
             continue;
         };
-        let page = fetch_article(fetcher, &hosts, feed, &selectors, &link).await;
+        let decision = decide_page(feed, &item);
+        let page = if decision.fetches() {
+            fetch_article(fetcher, &hosts, feed, &selectors, &link).await
+        } else {
+            None
+        };
         let built = build_post(
             feed,
             config,
