@@ -2,8 +2,8 @@
 //! fetched only when its feed carries a teaser of it; `true` fetches every
 //! page, `false` none, and a `summary_selector` every one. Checked on real
 //! feeds (through a scripted fetcher, so their real links are counted
-//! without a network), and end to end with `poll` and `run` against a
-//! server on 127.0.0.1.
+//! without a network), and end to end with `poll`, `run` and `preview`
+//! against a server on 127.0.0.1.
 //
 // regression: #12
 
@@ -256,4 +256,83 @@ async fn real_feeds_under_auto_whole_wordpress_posts_stay_and_excerpts_are_fetch
         }
         assert_eq!(pages, want_pages, "{file}");
     }
+}
+
+#[tokio::test]
+async fn preview_shows_whether_each_page_was_fetched_and_why() {
+    let (server, hits) = blog_server().await;
+    let uri = server.uri();
+    // (feed, preview flags, (page fetched, reason) of the whole post and the teaser)
+    type Case<'a> = (&'a str, &'a [&'a str], [(bool, &'a str); 2]);
+    let cases: [Case; 3] = [
+        ("auto", &[], [(false, "whole"), (true, "read-more")]),
+        (
+            "always",
+            &["--fetch-article"],
+            [(true, "always"), (true, "always")],
+        ),
+        (
+            "never",
+            &["--no-fetch-article"],
+            [(false, "never"), (false, "never")],
+        ),
+    ];
+    for (mode, flags, want) in cases {
+        let mut args = vec!["preview".to_string(), format!("{uri}/{mode}/feed.xml")];
+        args.extend(flags.iter().map(|f| f.to_string()));
+        args.push("--json".to_string());
+        let (code, stdout, stderr) = linkpost_async(args).await;
+        assert_eq!(code, 0, "{stderr}");
+        let posts: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+        let got: Vec<(bool, &str)> = posts
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|p| {
+                (
+                    p["page_fetched"].as_bool().unwrap_or_default(),
+                    p["page_reason"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{mode}");
+        for ((fetched, _), slug) in want.iter().zip(["whole", "teaser"]) {
+            let requests = hits_to(&hits, &format!("/{mode}/posts/{slug}/")).len();
+            assert_eq!(requests, usize::from(*fetched), "{mode} {slug}");
+        }
+    }
+    // Entries past --limit are not built, so their pages are not fetched.
+    let (code, stdout, stderr) = linkpost_async(vec![
+        "preview".into(),
+        format!("{uri}/limited/feed.xml"),
+        "--limit".into(),
+        "1".into(),
+        "--json".into(),
+    ])
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let posts: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(posts.as_array().map(Vec::len), Some(1));
+    assert_eq!(posts[0]["title"], "Whole post", "the newest entry");
+    assert!(hits_to(&hits, "/limited/posts/teaser/").is_empty());
+    // The text output says it in words.
+    let (code, stdout, stderr) =
+        linkpost_async(vec!["preview".into(), format!("{uri}/text/feed.xml")]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("page:    not fetched (auto: the feed's text looks whole)")
+            && stdout
+                .contains("page:    fetched (auto: the feed's text ends in a \"read more\" sign)"),
+        "{stdout}"
+    );
+    // --fetch-article and --no-fetch-article do not go together.
+    let (code, _, stderr) = linkpost_async(vec![
+        "preview".into(),
+        format!("{uri}/auto/feed.xml"),
+        "--fetch-article".into(),
+        "--no-fetch-article".into(),
+    ])
+    .await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
 }

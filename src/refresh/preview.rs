@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::article::{FeedSelectors, decide_page, fetch_article};
+use super::article::{FeedSelectors, PageDecision, decide_page, fetch_article};
 use super::parse_newest_first;
 use super::report::FeedError;
 use crate::canon::canonicalize;
@@ -21,9 +21,13 @@ pub struct PreviewPost {
     pub post: Post,
     /// Which extraction step gave the summary; `None` when nothing did.
     pub summary_source: Option<SummarySource>,
+    /// Whether the article page was fetched, and why.
+    pub page: PageDecision,
 }
 
-/// The posts `feed` would produce at `now`.
+/// The posts `feed` would produce at `now`: those of its newest `backfill`
+/// entries with a link, as on a first poll (so no page is fetched for an
+/// entry not shown).
 pub async fn preview_feed(
     fetcher: &dyn Fetch,
     config: &Config,
@@ -40,8 +44,11 @@ pub async fn preview_feed(
     };
     let parsed = parse_newest_first(&fetched.bytes, &fetched.final_url)?;
     let selectors = FeedSelectors::of(feed, fetched.remote_addr);
-    let mut posts = Vec::with_capacity(parsed.items.len());
+    let mut posts = Vec::with_capacity(parsed.items.len().min(feed.backfill));
     for item in parsed.items {
+        if posts.len() == feed.backfill {
+            break;
+        }
         let Some(link) = item.link.as_ref().map(canonicalize) else {
             continue;
         };
@@ -63,6 +70,7 @@ pub async fn preview_feed(
         posts.push(PreviewPost {
             post: built.post,
             summary_source: built.source,
+            page: decision,
         });
     }
     Ok(posts)
