@@ -139,8 +139,12 @@ fn ends_in_read_more(text: &str) -> bool {
         return true;
     }
     let stripped = lower.trim_end_matches(is_decoration);
-    // Only decorations inside brackets: "[…]", "[...]", "(…)", "[ … ]".
-    if stripped.len() < lower.len() && (stripped.ends_with('[') || stripped.ends_with('(')) {
+    // An ellipsis alone in brackets: "[…]", "[...]", "(…)", "[ … ]" (but not
+    // the "()" that ends "call main()").
+    let decorations = &lower[stripped.len()..];
+    if (stripped.ends_with('[') || stripped.ends_with('('))
+        && (decorations.contains('…') || decorations.contains("..."))
+    {
         return true;
     }
     if READ_MORE
@@ -294,6 +298,8 @@ mod tests {
             // Words that merely end like a sign
             whole("We drink and we read. And then we read some more"),
             whole("It is a thread more"),
+            whole("Then call it as main()."),
+            whole("A list [1] and a note (2) [see below]."),
             whole("Next week I will continue reading about meshes."),
         ];
         for html in &cases {
