@@ -19,7 +19,8 @@
 //! - [`canon`]: URL canonicalisation, the dedupe key, and [`canon::PostUrls`].
 //! - [`extract`]: HTML to clean text: selectors, main content, charsets, sentences.
 //! - [`refresh`]: one poll of one feed as named steps (`mod.rs`), dedupe
-//!   (`classify`), article pages (`article`), what a poll reports and records
+//!   (`classify`), article pages (`article`) and whether an entry's text is
+//!   only a teaser of its page (`teaser`), what a poll reports and records
 //!   (`report`), when it is due next (`schedule`), `linkpost poll`'s pass
 //!   (`pass`) and `preview`.
 //! - [`post`]: the summary chain (`build`), rendering with YAML front matter

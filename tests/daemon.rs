@@ -263,11 +263,11 @@ async fn a_reload_that_cannot_read_the_schedule_keeps_the_running_configuration_
         };
         Answer::rss(rss("https://blog.example", items))
     });
-    let dir = TestDir::new(&feed(
-        "A",
-        "https://blog.example/a.xml",
-        "interval = \"1h\"",
-    ));
+    // The test follows the server's requests one by one: without article
+    // pages (the entries' short texts would fetch theirs under "auto"),
+    // each is a feed's.
+    let no_pages = "interval = \"1h\"\nfetch_article = false";
+    let dir = TestDir::new(&feed("A", "https://blog.example/a.xml", no_pages));
     let mut daemon = InProcessDaemon::start(&dir.config_path(), clock, Arc::clone(&server));
     next_hit(&mut hits).await;
     daemon.poll_done().await;
@@ -278,8 +278,8 @@ async fn a_reload_that_cannot_read_the_schedule_keeps_the_running_configuration_
         dir.config_path(),
         format!(
             "database = \"state/linkpost.db\"\noutput_dir = \"elsewhere\"\n{}{}",
-            feed("A", "https://blog.example/a.xml", "interval = \"1h\""),
-            feed("B", "https://blog.example/b.xml", "interval = \"1h\"")
+            feed("A", "https://blog.example/a.xml", no_pages),
+            feed("B", "https://blog.example/b.xml", no_pages)
         ),
     )
     .expect("write config");

@@ -365,13 +365,21 @@ async fn every_fault_ends_in_its_own_outcome_and_spares_the_other_feeds() {
     // The healthy feed, and both redirects, wrote their posts.
     assert_eq!(ok("good"), "ok: 3 new");
     assert_eq!(posts_of(&dir, "good").len(), 3);
-    // Both redirects reach the same two articles: whichever feed gets there
-    // first writes them, the other finds them seen.
+    // Both redirects reach the same two articles, each written once. Their
+    // texts are short, so each entry's page is fetched ("auto") and built
+    // on its own: which feed writes which article is a race.
     let moved: Vec<String> = ["moved-301", "moved-308"].map(ok).to_vec();
-    assert!(
-        moved.contains(&"ok: 2 new".to_string()) && moved.contains(&"ok: 0 new".to_string()),
-        "{moved:?}"
-    );
+    let new: Vec<usize> = moved
+        .iter()
+        .filter_map(|status| {
+            status
+                .strip_prefix("ok: ")?
+                .strip_suffix(" new")?
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert_eq!((new.len(), new.iter().sum::<usize>()), (2, 2), "{moved:?}");
     assert_eq!(
         posts_of(&dir, "moved-301").len() + posts_of(&dir, "moved-308").len(),
         2

@@ -121,9 +121,14 @@ pub struct PreviewArgs {
     /// Elements removed from the article page first (repeatable).
     #[arg(long)]
     exclude: Vec<String>,
-    /// Fetch each article page and find its main content, without a selector.
-    #[arg(long)]
+    /// Fetch every article page and find its main content, without a
+    /// selector (as `fetch_article = true`). By default only the pages of
+    /// entries whose feed text is a teaser are fetched (`"auto"`).
+    #[arg(long, conflicts_with = "no_fetch_article")]
     fetch_article: bool,
+    /// Fetch no article page without a selector (as `fetch_article = false`).
+    #[arg(long)]
+    no_fetch_article: bool,
     /// Print one JSON array instead of text.
     #[arg(long)]
     json: bool,

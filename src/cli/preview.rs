@@ -7,8 +7,10 @@ use anyhow::Context;
 use serde::Serialize;
 
 use super::{PreviewArgs, exit, runtime};
-use linkpost::config::Config;
+use linkpost::config::{Config, FetchArticle};
 use linkpost::refresh;
+use linkpost::refresh::article::PageDecision;
+use linkpost::refresh::teaser::Teaser;
 
 /// One post in `preview --json`.
 #[derive(Debug, Serialize)]
@@ -19,6 +21,10 @@ struct PreviewRow {
     tldr: String,
     summary: String,
     summary_source: Option<String>,
+    /// Whether the article page was fetched.
+    page_fetched: bool,
+    /// Why: `selector`, `always`, `read-more`, `short`, `empty`, `whole`, `never`.
+    page_reason: &'static str,
 }
 
 pub(super) fn preview(args: &PreviewArgs) -> anyhow::Result<u8> {
@@ -45,7 +51,13 @@ pub(super) fn preview(args: &PreviewArgs) -> anyhow::Result<u8> {
         tags: Vec::new(),
         summary_selector: args.selector.clone(),
         summary_exclude: args.exclude.clone(),
-        fetch_article: args.fetch_article,
+        fetch_article: if args.fetch_article {
+            FetchArticle::Always
+        } else if args.no_fetch_article {
+            FetchArticle::Never
+        } else {
+            FetchArticle::Auto
+        },
         draft: true,
         backfill: args.limit,
         interval: linkpost::config::DEFAULT_INTERVAL,
@@ -76,6 +88,8 @@ pub(super) fn preview(args: &PreviewArgs) -> anyhow::Result<u8> {
                 tldr: p.post.tldr,
                 summary: p.post.summary,
                 summary_source: p.summary_source.as_ref().map(|s| s.name().into_owned()),
+                page_fetched: p.page.fetches(),
+                page_reason: p.page.as_str(),
             })
             .collect();
         serde_json::to_writer_pretty(&mut out, &rows)?;
@@ -91,6 +105,7 @@ pub(super) fn preview(args: &PreviewArgs) -> anyhow::Result<u8> {
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
             )?;
             writeln!(out, "  url:     {}", p.post.external_url)?;
+            writeln!(out, "  page:    {}", describe(p.page))?;
             writeln!(
                 out,
                 "  summary: from {}",
@@ -102,4 +117,19 @@ pub(super) fn preview(args: &PreviewArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(exit::OK)
+}
+
+/// Whether and why the article page was fetched, for the text output.
+fn describe(page: PageDecision) -> &'static str {
+    match page {
+        PageDecision::Selector => "fetched (summary selector)",
+        PageDecision::Always => "fetched (fetch_article = true)",
+        PageDecision::Teaser(Teaser::ReadMore) => {
+            "fetched (auto: the feed's text ends in a \"read more\" sign)"
+        }
+        PageDecision::Teaser(Teaser::Short) => "fetched (auto: the feed's text is short)",
+        PageDecision::Teaser(Teaser::Empty) => "fetched (auto: the feed has no text)",
+        PageDecision::Whole => "not fetched (auto: the feed's text looks whole)",
+        PageDecision::Never => "not fetched (fetch_article = false)",
+    }
 }

@@ -94,6 +94,21 @@ pub struct HttpLimits {
     pub max_body_size: u64,
 }
 
+/// When a feed's article pages are fetched: its `fetch_article` key. A feed
+/// with a `summary_selector` fetches every page whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FetchArticle {
+    /// `"auto"`, the default: only for entries whose feed text is a teaser
+    /// (see [`refresh::teaser`](crate::refresh::teaser)); the others keep the
+    /// feed's own text.
+    #[default]
+    Auto,
+    /// `true`: for every entry.
+    Always,
+    /// `false`: for none.
+    Never,
+}
+
 /// A validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -143,9 +158,9 @@ pub struct FeedConfig {
     pub summary_selector: Vec<String>,
     /// CSS selectors of elements removed from the article page first.
     pub summary_exclude: Vec<String>,
-    /// Fetch the article page even without a selector, and find its main
-    /// content by heuristic.
-    pub fetch_article: bool,
+    /// When to fetch the article page without a selector (its main content
+    /// is then found by heuristic).
+    pub fetch_article: FetchArticle,
     /// Whether posts are written as drafts.
     pub draft: bool,
     /// Entries written on the feed's first poll; older ones are only recorded.
@@ -232,6 +247,24 @@ impl Config {
                     humantime::format_duration(interval)
                 ));
             }
+            let fetch_article = feed
+                .fetch_article
+                .as_ref()
+                .map(|value| v.fetch_article(value, &key("fetch_article"), &name))
+                .transpose()?
+                .unwrap_or_default();
+            if let Some(value) = &feed.fetch_article
+                && fetch_article == FetchArticle::Never
+                && !summary_selector.is_empty()
+            {
+                warnings.push(format!(
+                    "{}:{}: {}: false has no effect on feed \"{name}\", whose summary_selector \
+                     always fetches the article page",
+                    path.display(),
+                    line_of(text, value.span().start),
+                    key("fetch_article"),
+                ));
+            }
             let feed_http = v.http_limits(
                 (&feed.connect_timeout, &feed.timeout, &feed.max_body_size),
                 &key(""),
@@ -243,7 +276,7 @@ impl Config {
                 tags: feed.tags.clone(),
                 summary_selector,
                 summary_exclude,
-                fetch_article: feed.fetch_article.unwrap_or(false),
+                fetch_article,
                 draft: feed.draft.unwrap_or(true),
                 backfill: feed.backfill.unwrap_or(DEFAULT_BACKFILL),
                 interval,
@@ -366,6 +399,51 @@ mod tests {
             let err = parse(text).expect_err(text).to_string();
             assert!(err.contains(want), "{err:?} should contain {want:?}");
         }
+    }
+
+    #[test]
+    fn fetch_article_is_auto_by_default_and_takes_true_false_or_auto() {
+        let feed = |value: &str| {
+            format!("[[feed]]\nname = \"K8s\"\nurl = \"https://k.example/feed.xml\"\n{value}\n")
+        };
+        let cases = [
+            ("", FetchArticle::Auto),
+            ("fetch_article = \"auto\"", FetchArticle::Auto),
+            ("fetch_article = true", FetchArticle::Always),
+            ("fetch_article = false", FetchArticle::Never),
+        ];
+        for (line, want) in cases {
+            let cfg = parse(&feed(line)).expect(line);
+            assert_eq!(cfg.feeds[0].fetch_article, want, "{line}");
+            assert!(cfg.warnings.is_empty(), "{line}: {:?}", cfg.warnings);
+        }
+        for value in ["\"yes\"", "\"Auto\"", "\"true\"", "1", "[\"auto\"]"] {
+            let err = parse(&feed(&format!("fetch_article = {value}")))
+                .expect_err(value)
+                .to_string();
+            let want = format!(
+                "linkpost.toml:4: feed[0].fetch_article: {value} is not a value for feed \"K8s\"; \
+                 write true (fetch every article page), false (never) or \"auto\" (only when the \
+                 feed's text is a teaser)"
+            );
+            assert!(err.ends_with(&want), "{err:?} should end with {want:?}");
+        }
+    }
+
+    #[test]
+    fn fetch_article_false_beside_a_selector_warns() {
+        let cfg = parse(
+            "[[feed]]\nname = \"A\"\nurl = \"https://a/\"\nsummary_selector = \"article\"\n\
+             fetch_article = false\n",
+        )
+        .expect("valid config");
+        assert_eq!(
+            cfg.warnings,
+            [
+                "/etc/linkpost/linkpost.toml:5: feed[0].fetch_article: false has no effect on feed \"A\", \
+              whose summary_selector always fetches the article page"
+            ]
+        );
     }
 
     #[test]

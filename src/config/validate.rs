@@ -11,7 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use super::{ConfigError, HttpLimits};
+use super::{ConfigError, FetchArticle, HttpLimits};
 
 /// The config file as written; see `config/linkpost.toml` for every key.
 #[derive(Debug, Deserialize)]
@@ -46,7 +46,9 @@ pub(super) struct RawFeed {
     pub(super) tags: Vec<String>,
     pub(super) summary_selector: Option<Spanned<OneOrMany>>,
     pub(super) summary_exclude: Option<Spanned<OneOrMany>>,
-    pub(super) fetch_article: Option<bool>,
+    /// `true`, `false` or `"auto"`; any TOML value is read, so that a wrong
+    /// one is refused naming the values allowed.
+    pub(super) fetch_article: Option<Spanned<toml::Value>>,
     pub(super) draft: Option<bool>,
     pub(super) backfill: Option<usize>,
     pub(super) interval: Option<Spanned<String>>,
@@ -191,6 +193,28 @@ impl Validator<'_> {
             }
         }
         Ok(list)
+    }
+
+    /// The `fetch_article` of the feed named `feed`.
+    pub(super) fn fetch_article(
+        &self,
+        value: &Spanned<toml::Value>,
+        key: &str,
+        feed: &str,
+    ) -> Result<FetchArticle, ConfigError> {
+        match value.get_ref() {
+            toml::Value::Boolean(true) => Ok(FetchArticle::Always),
+            toml::Value::Boolean(false) => Ok(FetchArticle::Never),
+            toml::Value::String(s) if s == "auto" => Ok(FetchArticle::Auto),
+            other => Err(self.invalid(
+                value.span(),
+                key,
+                format!(
+                    "{other} is not a value for feed \"{feed}\"; write true (fetch every article page), \
+                     false (never) or \"auto\" (only when the feed's text is a teaser)"
+                ),
+            )),
+        }
     }
 
     pub(super) fn positive(&self, value: &Spanned<usize>, key: &str) -> Result<usize, ConfigError> {

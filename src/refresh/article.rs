@@ -1,20 +1,68 @@
-//! Article pages: fetched for a post when its feed has a selector or
-//! `fetch_article`, under the host limit and the private-address guard.
-//! Any failure is logged and the post falls back to the feed's own text.
+//! Article pages: whether an entry's page is fetched ([`decide_page`]: its
+//! feed's `summary_selector` and `fetch_article`, and under `"auto"` whether
+//! the entry's own text is a [teaser](super::teaser)), and fetching it under
+//! the host limit and the private-address guard. Any failure is logged and
+//! the post falls back to the feed's own text.
 
 use std::net::IpAddr;
 
 use tracing::{info, warn};
 use url::Url;
 
-use crate::config::FeedConfig;
+use super::teaser::{Teaser, detect_teaser};
+use crate::config::{FeedConfig, FetchArticle};
 use crate::extract::{self, PageOptions};
+use crate::feed::FeedItem;
 use crate::fetch::{self, Fetch, FetchError, FetchOutcome, HostLimiter, Reach};
 use crate::post::ArticlePage;
 
-/// Whether posts of `feed` read the article page.
-pub fn wants_article_page(feed: &FeedConfig) -> bool {
-    !feed.summary_selector.is_empty() || feed.fetch_article
+/// Whether an entry's article page is fetched, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageDecision {
+    /// Fetched: the feed has a `summary_selector`.
+    Selector,
+    /// Fetched: `fetch_article = true`.
+    Always,
+    /// Fetched: `fetch_article = "auto"`, and the entry's text is a teaser.
+    Teaser(Teaser),
+    /// Not fetched: `fetch_article = "auto"`, and the entry's text looks whole.
+    Whole,
+    /// Not fetched: `fetch_article = false`.
+    Never,
+}
+
+impl PageDecision {
+    /// Whether the page is fetched.
+    pub fn fetches(self) -> bool {
+        !matches!(self, PageDecision::Whole | PageDecision::Never)
+    }
+
+    /// The stable lower-case name used in logs and JSON output: `selector`,
+    /// `always`, the teaser's name (`read-more`, `short`, `empty`), `whole`
+    /// or `never`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PageDecision::Selector => "selector",
+            PageDecision::Always => "always",
+            PageDecision::Teaser(teaser) => teaser.as_str(),
+            PageDecision::Whole => "whole",
+            PageDecision::Never => "never",
+        }
+    }
+}
+
+/// Whether the article page of `item`, an entry of `feed`, is fetched. Only
+/// `"auto"` reads the entry (its HTML is parsed, so call this off the async
+/// workers when there are many).
+pub fn decide_page(feed: &FeedConfig, item: &FeedItem) -> PageDecision {
+    if !feed.summary_selector.is_empty() {
+        return PageDecision::Selector;
+    }
+    match feed.fetch_article {
+        FetchArticle::Always => PageDecision::Always,
+        FetchArticle::Never => PageDecision::Never,
+        FetchArticle::Auto => detect_teaser(item).map_or(PageDecision::Whole, PageDecision::Teaser),
+    }
 }
 
 /// A feed's CSS selectors, parsed once per poll (config validation has
@@ -47,7 +95,8 @@ impl FeedSelectors {
         FeedSelectors {
             selectors: parse(&feed.summary_selector),
             excludes: parse(&feed.summary_exclude),
-            heuristic: feed.fetch_article && feed.summary_selector.is_empty(),
+            // A page fetched without a selector is read by heuristic.
+            heuristic: feed.summary_selector.is_empty(),
             rules,
             reach: fetch::article_reach(feed.allow_private_addresses, feed_addr),
         }
@@ -64,8 +113,8 @@ impl FeedSelectors {
     }
 }
 
-/// Fetches the article page at `link` when `feed` wants it; `None` (logged)
-/// on any failure, so extraction falls back to the feed's own text.
+/// Fetches the article page at `link` for an entry of `feed`; `None`
+/// (logged) on any failure, so extraction falls back to the feed's own text.
 pub async fn fetch_article(
     fetcher: &dyn Fetch,
     hosts: &HostLimiter,
@@ -73,9 +122,6 @@ pub async fn fetch_article(
     selectors: &FeedSelectors,
     link: &Url,
 ) -> Option<ArticlePage> {
-    if !wants_article_page(feed) {
-        return None;
-    }
     let _host = hosts.acquire(link).await;
     match fetcher.fetch(link, &feed.http, None, selectors.reach).await {
         Ok(FetchOutcome::Fetched(page)) => {

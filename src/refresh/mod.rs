@@ -6,9 +6,10 @@
 //! 2. [`parse_newest_first`]: feed-rs, newest entries first;
 //! 3. `classify_entries`: [`classify()`] against the store, in one
 //!    transaction, before any article page is fetched;
-//! 4. `build_and_submit`: per new entry, the article page when configured
-//!    ([`article`]), [`post::build_post`] and `render_post`, handed to the
-//!    [`Writer`], which claims, writes and marks it;
+//! 4. `build_and_submit`: per new entry, the article page when its feed's
+//!    config asks for it, or under `"auto"` when the entry's text is a
+//!    [`teaser`] ([`article`]), [`post::build_post`] and `render_post`, handed
+//!    to the [`Writer`], which claims, writes and marks it;
 //! 5. `collect_answers`: what the writer wrote;
 //! 6. [`report::outcome`]: the poll's one [`PollOutcome`](crate::store::PollOutcome)
 //!    (status, error, next due time from [`schedule`]), recorded by the writer.
@@ -40,6 +41,7 @@ pub mod pass;
 pub mod preview;
 pub mod report;
 pub mod schedule;
+pub mod teaser;
 
 pub use classify::{Candidate, Classified, classify};
 pub use pass::{poll_all, recover};
@@ -48,7 +50,7 @@ pub use report::{
     FeedError, FeedReport, Panicked, PassError, PassReport, Polled, Refreshed, SetupError,
 };
 
-use article::{FeedSelectors, fetch_article, wants_article_page};
+use article::{FeedSelectors, PageDecision, decide_page, fetch_article};
 
 /// Candidates built per blocking task (and between shutdown checks) when no
 /// article page is fetched.
@@ -290,8 +292,9 @@ impl Refresher {
         .await
     }
 
-    /// Builds each candidate's post (fetching its page when the feed wants
-    /// it) and queues it for the writer, stopping between chunks on shutdown.
+    /// Builds each candidate's post (fetching its page when
+    /// [`decide_page`] says so) and queues it for the writer, stopping
+    /// between chunks on shutdown.
     async fn build_and_submit(
         &self,
         feed: &Arc<FeedConfig>,
@@ -304,25 +307,44 @@ impl Refresher {
             answers: Vec::with_capacity(candidates.len()),
             interrupted: false,
         };
-        // A page fetch can take seconds: then build one post at a time, so a
-        // shutdown waits for one page, not a chunk of them.
-        let chunk_size = if wants_article_page(feed) {
-            1
+        // Deciding reads each entry's HTML under "auto": a blocking task.
+        let decided = if candidates.is_empty() {
+            Vec::new()
         } else {
-            BUILD_CHUNK
+            let feed = Arc::clone(feed);
+            run_blocking(move || {
+                candidates
+                    .into_iter()
+                    .map(|c| {
+                        let decision = decide_page(&feed, &c.item);
+                        (c, decision)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await?
         };
-        let mut pending = candidates.into_iter();
+        // A page fetch can take seconds: a chunk holds one entry whose page
+        // is fetched, so a shutdown waits for one page, or up to BUILD_CHUNK
+        // entries that need none.
+        let mut pending = decided.into_iter().peekable();
         loop {
             if self.is_stopping() {
-                if pending.len() > 0 {
+                if pending.peek().is_some() {
                     info!("shutting down; the remaining new entries wait for the next poll");
                     submitted.interrupted = true;
                 }
                 break;
             }
-            let chunk: Vec<Candidate> = pending.by_ref().take(chunk_size).collect();
-            if chunk.is_empty() {
+            let Some(first) = pending.next() else {
                 break;
+            };
+            let fetches = first.1.fetches();
+            let mut chunk = vec![first];
+            while !fetches
+                && chunk.len() < BUILD_CHUNK
+                && let Some(next) = pending.next_if(|(_, decision)| !decision.fetches())
+            {
+                chunk.push(next);
             }
             let posts = self.build_posts(feed, &selectors, chunk, now).await?;
             submitted.answers.extend(self.writer.submit(posts).await?);
@@ -330,27 +352,34 @@ impl Refresher {
         Ok(submitted)
     }
 
-    /// Fetches each candidate's article page (when the feed wants it) and
-    /// builds the posts, HTML parsing and rendering in one blocking task.
+    /// Fetches the article page of each candidate whose decision says so
+    /// and builds the posts, HTML parsing and rendering in one blocking task.
     async fn build_posts(
         &self,
         feed: &Arc<FeedConfig>,
         selectors: &Arc<FeedSelectors>,
-        candidates: Vec<Candidate>,
+        chunk: Vec<(Candidate, PageDecision)>,
         now: DateTime<Utc>,
     ) -> Result<Vec<PostToWrite>, FeedError> {
-        let mut pages = Vec::with_capacity(candidates.len());
-        for candidate in &candidates {
-            let fetcher = self.fetcher.as_ref();
-            pages.push(fetch_article(fetcher, &self.hosts, feed, selectors, &candidate.link).await);
+        let mut pages = Vec::with_capacity(chunk.len());
+        for (candidate, decision) in &chunk {
+            let page = if decision.fetches() {
+                debug!(item_url = %candidate.link, reason = decision.as_str(), "fetching the article page");
+                let fetcher = self.fetcher.as_ref();
+                fetch_article(fetcher, &self.hosts, feed, selectors, &candidate.link).await
+            } else {
+                debug!(item_url = %candidate.link, reason = decision.as_str(), "using the feed's text");
+                None
+            };
+            pages.push(page);
         }
         let config = Arc::clone(&self.config);
         let (feed, selectors) = (Arc::clone(feed), Arc::clone(selectors));
         Ok(run_blocking(move || {
-            candidates
+            chunk
                 .into_iter()
                 .zip(pages)
-                .map(|(candidate, page)| {
+                .map(|((candidate, _), page)| {
                     let built = post::build_post(
                         &feed,
                         &config,

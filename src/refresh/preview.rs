@@ -1,11 +1,11 @@
 //! Preview: what a feed would produce now, newest first, ignoring what was
-//! seen before. It fetches (the feed, and article pages when configured)
-//! and builds posts exactly as a poll does, but writes nothing and touches
-//! no store.
+//! seen before. It fetches (the feed, and the article pages a poll would
+//! fetch) and builds posts exactly as a poll does, but writes nothing and
+//! touches no store.
 
 use chrono::{DateTime, Utc};
 
-use super::article::{FeedSelectors, fetch_article};
+use super::article::{FeedSelectors, PageDecision, decide_page, fetch_article};
 use super::parse_newest_first;
 use super::report::FeedError;
 use crate::canon::canonicalize;
@@ -21,9 +21,13 @@ pub struct PreviewPost {
     pub post: Post,
     /// Which extraction step gave the summary; `None` when nothing did.
     pub summary_source: Option<SummarySource>,
+    /// Whether the article page was fetched, and why.
+    pub page: PageDecision,
 }
 
-/// The posts `feed` would produce at `now`.
+/// The posts `feed` would produce at `now`: those of its newest `backfill`
+/// entries with a link, as on a first poll (so no page is fetched for an
+/// entry not shown).
 pub async fn preview_feed(
     fetcher: &dyn Fetch,
     config: &Config,
@@ -44,12 +48,20 @@ pub async fn preview_feed(
         std::sync::Arc::clone(&config.rules),
         fetched.remote_addr,
     );
-    let mut posts = Vec::with_capacity(parsed.items.len());
+    let mut posts = Vec::with_capacity(parsed.items.len().min(feed.backfill));
     for item in parsed.items {
+        if posts.len() == feed.backfill {
+            break;
+        }
         let Some(link) = item.link.as_ref().map(canonicalize) else {
             continue;
         };
-        let page = fetch_article(fetcher, &hosts, feed, &selectors, &link).await;
+        let decision = decide_page(feed, &item);
+        let page = if decision.fetches() {
+            fetch_article(fetcher, &hosts, feed, &selectors, &link).await
+        } else {
+            None
+        };
         let built = build_post(
             feed,
             config,
@@ -62,6 +74,7 @@ pub async fn preview_feed(
         posts.push(PreviewPost {
             post: built.post,
             summary_source: built.source,
+            page: decision,
         });
     }
     Ok(posts)
