@@ -14,7 +14,7 @@ use common::{TestDir, read_post};
 const ENTRIES: usize = 300;
 
 /// A feed of `ENTRIES` entries linking to example.com (never fetched: the
-/// feed has no selector).
+/// feed says `fetch_article = false`; its short entries would be teasers).
 fn feed() -> String {
     let mut out =
         String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Many</title>");
@@ -77,7 +77,7 @@ fn count_posts(dir: &TestDir) -> usize {
 #[test]
 fn sigkill_at_many_points_loses_nothing_and_duplicates_nothing() {
     let dir = TestDir::new(&format!(
-        "[[feed]]\nname = \"Many\"\nurl = \"file:many.xml\"\nbackfill = {ENTRIES}\n"
+        "[[feed]]\nname = \"Many\"\nurl = \"file:many.xml\"\nbackfill = {ENTRIES}\nfetch_article = false\n"
     ));
     std::fs::write(dir.dir.path().join("many.xml"), feed()).expect("write feed");
 

@@ -16,7 +16,7 @@ fn feed_file(name: &str) -> String {
 
 fn poll_one(name: &str, url: &str) -> (TestDir, Vec<(String, String)>) {
     let dir = TestDir::new(&format!(
-        "[[feed]]\nname = \"{name}\"\nurl = \"{url}\"\nbackfill = 100\n"
+        "[[feed]]\nname = \"{name}\"\nurl = \"{url}\"\nbackfill = 100\nfetch_article = false\n"
     ));
     let config = dir.config_path().display().to_string();
     let (code, _, stderr) = linkpost(&["poll", "--config", &config]);

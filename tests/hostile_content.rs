@@ -59,7 +59,7 @@ fn hostile_titles_and_summaries_stay_inside_the_folder_and_read_back() {
     });
     let dir = TestDir::new(
         "[[feed]]\nname = \"Hostile: \\\"quoted\\\" --- #\"\nurl = \"file:hostile.json\"\n\
-         tags = [\"- dash\", \"a: b\", \"#hash\"]\nbackfill = 100\n",
+         tags = [\"- dash\", \"a: b\", \"#hash\"]\nbackfill = 100\nfetch_article = false\n",
     );
     std::fs::write(dir.dir.path().join("hostile.json"), feed.to_string()).expect("write feed");
     let (code, _, stderr) =

@@ -215,7 +215,9 @@ async fn first_poll_writes_only_the_newest_backfill_entries_and_never_the_rest()
             )
         })
         .collect();
-    let dir = TestDir::new("[[feed]]\nname = \"B\"\nurl = \"file:b.xml\"\nbackfill = 2\n");
+    let dir = TestDir::new(
+        "[[feed]]\nname = \"B\"\nurl = \"file:b.xml\"\nbackfill = 2\nfetch_article = false\n",
+    );
     std::fs::write(
         dir.dir.path().join("b.xml"),
         format!("<rss version=\"2.0\"><channel>{items}</channel></rss>"),

@@ -10,7 +10,9 @@ use std::time::Duration;
 use common::{Daemon, TestDir, in_mount_namespace, linkpost};
 
 fn feed_dir(entries: usize) -> TestDir {
-    let dir = TestDir::new("[[feed]]\nname = \"F\"\nurl = \"file:f.xml\"\nbackfill = 50\n");
+    let dir = TestDir::new(
+        "[[feed]]\nname = \"F\"\nurl = \"file:f.xml\"\nbackfill = 50\nfetch_article = false\n",
+    );
     let items: Vec<(String, u32)> = (0..entries)
         .map(|i| (format!("p{i}"), 1 + i as u32 % 28))
         .collect();
