@@ -15,9 +15,16 @@
 //! - [`fetch`]: the polite HTTP client (and `file:` reads); `guard` keeps
 //!   article pages out of private networks, `headers` reads statuses and
 //!   `Retry-After`, `limiter` caps requests per host.
-//! - [`feed`]: feed bytes to [`feed::FeedItem`]s (wraps feed-rs).
+//! - [`feed`]: feed bytes to [`feed::FeedItem`]s: RSS and Atom through
+//!   feed-rs, JSON Feed by its own lenient reader (`json`), with fallbacks
+//!   for what feed-rs misses (`rss_items`), repairs of broken XML tried only
+//!   after a failure (`repair`), undeclared legacy bytes (`charset`), and
+//!   titles as text (`text`).
 //! - [`canon`]: URL canonicalisation, the dedupe key, and [`canon::PostUrls`].
-//! - [`extract`]: HTML to clean text: selectors, main content, charsets, sentences.
+//! - [`extract`]: HTML to clean text: selectors, platform and site rules
+//!   (`rules`, `rules.toml`), the main-content heuristic over text blocks
+//!   (`main_content`, `blocks`), where the article starts (`lead`), charsets,
+//!   sentences.
 //! - [`refresh`]: one poll of one feed as named steps (`mod.rs`), dedupe
 //!   (`classify`), article pages (`article`) and whether an entry's text is
 //!   only a teaser of its page (`teaser`), what a poll reports and records
