@@ -46,6 +46,11 @@ fn the_shipped_example_sets_every_key() {
         "draft",
         "backfill",
         "interval",
+        "hosts",
+        "generator",
+        "markup",
+        "content",
+        "exclude",
     ] {
         assert!(
             set.contains(&key),

@@ -681,6 +681,16 @@ exclude = [\".story-ad\"]
         err.contains("rule[0]") && err.contains("broken") && err.contains("div["),
         "{err}"
     );
+    // The message names the file and the line of the rule.
+    let line = bad
+        .lines()
+        .position(|l| l == "[[rule]]")
+        .expect("a rule table")
+        + 1;
+    assert!(
+        err.contains(&format!("linkpost.toml:{line}:")),
+        "line {line}: {err}"
+    );
 }
 
 // Bad input stays safe: each of these finishes without a panic and gives
@@ -739,4 +749,102 @@ fn wikipedia_starts_at_the_article() {
         summary.starts_with("Miniflux est un agrégateur de flux RSS minimaliste."),
         "{summary:?}"
     );
+}
+
+// What a careful reading must not do: join a teaser that borrows the
+// article's markup, take a first paragraph before code for a dek, drop a
+// body sentence that mentions a news agency, or take a lead paragraph for
+// the caption of the photo after it.
+#[test]
+fn the_start_is_not_lost_to_look_alikes() {
+    let body = "The rollout reached every region by Friday, and the error budget held. \
+                Operators saw latency fall by a third after the new cache went live.";
+    let cases = [
+        (
+            "a teaser in the article's markup",
+            format!(
+                "<div class=\"intro-teaser\"><div class=\"text\"><p>Read this other story about caching, it is a good one.</p></div></div>\
+                 <article><div class=\"text\"><p>{body}</p><p>{body}</p><p>{body}</p></div></article>"
+            ),
+            "The rollout reached",
+        ),
+        (
+            "a first paragraph before code",
+            format!(
+                "<article><h1>Install the tool</h1><p>Install it with cargo, the one command you need for this.</p>\
+                 <pre>cargo add foo</pre><p>{body}</p><p>{body}</p></article>"
+            ),
+            "Install it with cargo",
+        ),
+        (
+            "a first paragraph before a short question",
+            format!(
+                "<article><h1>Why caching</h1><p>We had a latency problem, and it was costing us users.</p>\
+                 <p>Why?</p><p>{body}</p><p>{body}</p></article>"
+            ),
+            "We had a latency problem",
+        ),
+        (
+            "a news agency named in the body",
+            format!(
+                "<article><h1>Outage</h1><p>The Associated Press reported the outage first, on Monday.</p><p>{body}</p><p>{body}</p></article>"
+            ),
+            "The Associated Press reported",
+        ),
+        (
+            "a lead paragraph before a photo and its credit",
+            format!(
+                "<article><h1>Outage</h1><p>The outage began at noon and lasted three hours.</p>\
+                 <figure><img src=\"x.jpg\"></figure><p>(AP Photo/John Locher)</p><p>{body}</p><p>{body}</p></article>"
+            ),
+            "The outage began at noon",
+        ),
+    ];
+    for (name, html, start) in cases {
+        let text =
+            article_text(&format!("<html><body>{html}</body></html>"), &[]).unwrap_or_default();
+        assert!(text.starts_with(start), "{name}: {text:?}");
+        assert!(
+            !text.contains("(AP Photo"),
+            "{name}: the credit is left out: {text:?}"
+        );
+    }
+    // A credit line after the lead image is left out, the body sentence
+    // naming an agency is kept.
+    let html = format!(
+        "<html><body><article><h1>Outage</h1><figure><img src=\"x.jpg\"></figure><p>Spencer Platt/Getty Images</p>\
+         <p>{body}</p><p>The data, courtesy of NOAA, shows the storm's path over three days.</p><p>{body}</p></article></body></html>"
+    );
+    let text = article_text(&html, &[]).unwrap_or_default();
+    assert!(text.starts_with("The rollout reached"), "{text:?}");
+    assert!(text.contains("courtesy of NOAA"), "{text:?}");
+}
+
+#[test]
+fn rules_are_found_by_markup_and_fall_back_when_they_find_too_little() {
+    let p = format!("<p>{PLATFORM_TEXT}</p><p>{PLATFORM_TEXT}</p>");
+    // WordPress without its generator tag, known by its wp-content links.
+    let head =
+        r#"<link rel="stylesheet" href="https://blog.example.com/wp-content/themes/x/style.css">"#;
+    let html = platform_page(head, &format!(r#"<div class="entry-content">{p}</div>"#));
+    let (_, source) = page_summary(&html, "https://blog.example.com/p", FETCH_ARTICLE);
+    assert_eq!(source.as_deref(), Some("rule:wordpress"));
+    // The generator is read in any case.
+    let head = r#"<meta name="generator" content="GHOST 5.96">"#;
+    let html = platform_page(
+        head,
+        &format!(r#"<section class="gh-content">{p}</section>"#),
+    );
+    let (_, source) = page_summary(&html, "https://blog.example.com/p", FETCH_ARTICLE);
+    assert_eq!(source.as_deref(), Some("rule:ghost"));
+    // A WordPress page whose .entry-content holds only a line: the rule
+    // gives way to the heuristic, which finds the article elsewhere.
+    let head = r#"<meta name="generator" content="WordPress 6.8">"#;
+    let html = platform_page(
+        head,
+        &format!(r#"<div class="entry-content"><p>Short.</p></div><div class="story">{p}</div>"#),
+    );
+    let (summary, source) = page_summary(&html, "https://blog.example.com/p", FETCH_ARTICLE);
+    assert_eq!(source.as_deref(), Some("article"));
+    assert!(summary.starts_with("We moved every service"), "{summary:?}");
 }

@@ -116,6 +116,8 @@ pub(super) struct Block {
     pub link_chars: usize,
     /// What the surrounding elements say of most of the text.
     pub marks: Marks,
+    /// An image came between the previous block and this one.
+    pub after_image: bool,
 }
 
 impl Block {
@@ -133,6 +135,8 @@ impl Block {
 #[derive(Debug, Default)]
 pub(super) struct TextSizes {
     sizes: HashMap<NodeId, (usize, usize)>,
+    /// Prose characters of the whole counted tree.
+    total_prose: usize,
 }
 
 impl TextSizes {
@@ -165,7 +169,10 @@ impl TextSizes {
                 entry.1 += own.1;
             }
         }
-        TextSizes { sizes }
+        let total_prose = sizes
+            .get(&root.id())
+            .map_or(0, |&(text, link)| text - link.min(text));
+        TextSizes { sizes, total_prose }
     }
 
     /// Characters of visible text under `id`.
@@ -176,6 +183,12 @@ impl TextSizes {
     /// Characters of visible text under `id` that are not inside links.
     pub fn prose(&self, id: NodeId) -> usize {
         self.sizes.get(&id).map_or(0, |s| s.0 - s.1.min(s.0))
+    }
+
+    /// Whether the prose under `id` is at most half of the page's: what a
+    /// class name or a tag may drop.
+    pub fn is_minor(&self, id: NodeId) -> bool {
+        self.prose(id) * 2 <= self.total_prose
     }
 
     /// Share of the text under `id` inside links, 0 to 1.
@@ -263,6 +276,8 @@ fn own_marks(el: &scraper::node::Element, text_chars: usize) -> Marks {
 /// Text accumulated since the last block boundary.
 #[derive(Default)]
 struct Run {
+    /// An image was seen since the last block.
+    after_image: bool,
     raw: String,
     chars: usize,
     link: usize,
@@ -325,6 +340,11 @@ pub(super) fn blocks(
                     let name = el.name();
                     let inner = marks.with(own_marks(el, sizes.text(node.id())));
                     let in_link = in_link || name == "a";
+                    if matches!(name, "img" | "picture" | "video") {
+                        flush(&mut run, &containers, &mut out);
+                        run.after_image = true;
+                        continue;
+                    }
                     if name == "br" || name == "hr" {
                         flush(&mut run, &containers, &mut out);
                         continue;
@@ -347,10 +367,11 @@ pub(super) fn blocks(
 }
 
 fn flush(run: &mut Run, containers: &[(NodeId, Marks)], out: &mut Vec<Block>) {
-    let taken = std::mem::take(run);
-    if taken.chars == 0 {
+    if run.chars == 0 {
+        run.raw.clear();
         return;
     }
+    let taken = std::mem::take(run);
     let Some(&(container, container_marks)) = containers.last() else {
         return;
     };
@@ -368,6 +389,7 @@ fn flush(run: &mut Run, containers: &[(NodeId, Marks)], out: &mut Vec<Block>) {
             meta: most(taken.meta),
             list: container_marks.list,
         },
+        after_image: taken.after_image,
     });
 }
 

@@ -18,6 +18,9 @@ const LONG_WIDTH: usize = 120;
 /// A shorter block is prose only as a whole sentence at least this wide.
 const SENTENCE_WIDTH: usize = 40;
 
+/// Letters and digits a block needs to be taken for part of the title.
+const MIN_TITLE_LETTERS: usize = 20;
+
 /// A short sentence starts the article when prose follows it.
 const SHORT_SENTENCE_WIDTH: usize = 10;
 
@@ -27,19 +30,11 @@ const HEADING_SENTENCE_WIDTH: usize = 60;
 /// A dek is no wider than this.
 const DEK_WIDTH: usize = 400;
 
-/// Credits and captions say one of these, in a short block.
-const CREDIT_MARKERS: &[&str] = &[
-    "getty images",
-    "getty image",
-    "reuters/",
-    "ap photo",
-    "afp/",
-    "/afp",
-    "shutterstock",
-    "istockphoto",
-    "istock",
+/// A short block that starts with one of these is a caption or a credit.
+const CREDIT_LEADS: &[&str] = &[
     "photo:",
     "photos:",
+    "(photo",
     "image:",
     "images:",
     "image source",
@@ -54,8 +49,32 @@ const CREDIT_MARKERS: &[&str] = &[
     "(c)",
     "view images",
     "view this photo",
+    "getty image",
+    "reuters/",
+    "ap photo",
     "associated press",
+    "istock",
+    "shutterstock",
 ];
+
+/// A short block that names one of these and is not a sentence (or is very
+/// short) is a credit: "Spencer Platt/Getty Images", "Andrew Harnik/Shutterstock".
+const CREDIT_NAMES: &[&str] = &[
+    "getty image",
+    "reuters/",
+    "ap photo",
+    "afp/",
+    "/afp",
+    "shutterstock",
+    "istock",
+    "associated press",
+    "courtesy of",
+    "©",
+];
+
+/// A block naming a credit source is a credit whatever its punctuation when
+/// it is no wider than this.
+const CREDIT_WIDTH: usize = 30;
 
 /// A short block that starts with one of these is a date line.
 const DATE_PREFIXES: &[&str] = &[
@@ -134,11 +153,15 @@ fn starts_article(blocks: &[Block], i: usize, titles: &[String]) -> bool {
     if is_title(text, titles) || is_credit(text) || is_meta_line(text) {
         return false;
     }
-    // A caption without markup, told by the photo credit after it
-    // ("(Mike Cason/mcason@al.com)", "REUTERS/Brendan McDermid").
+    // A caption without markup: a photo credit follows it directly, with
+    // no image between ("(Mike Cason/mcason@al.com)", "REUTERS/Brendan
+    // McDermid"); a credit after an image belongs to that image.
     if width(text) <= SHORT_WIDTH
         && blocks.get(i + 1).is_some_and(|next| {
-            !next.marks.caption && is_credit(&next.text) && next.text.contains('/')
+            !next.marks.caption
+                && !next.after_image
+                && is_credit(&next.text)
+                && next.text.contains('/')
         })
     {
         return false;
@@ -184,7 +207,7 @@ fn is_plain(block: &Block) -> bool {
 }
 
 /// A dek: the first prose right after the title, short, and followed by a
-/// byline row or other non-prose lines (not only a photo) before the body.
+/// byline, date or link row before the body.
 fn is_dek(blocks: &[Block], i: usize, titles: &[String]) -> bool {
     // A paragraph that ends with a colon introduces what follows it.
     if width(&blocks[i].text) > DEK_WIDTH || blocks[i].text.trim_end().ends_with(':') {
@@ -202,9 +225,10 @@ fn is_dek(blocks: &[Block], i: usize, titles: &[String]) -> bool {
         if is_prose(next, titles) {
             return gap;
         }
-        // A list after the first paragraph is the article's own.
-        if !next.marks.caption && !next.marks.heading && !next.marks.list && !is_credit(&next.text)
-        {
+        // A byline or date row, or a row of links (tags, share), between
+        // it and the body; a list, code or a short question after a first
+        // paragraph are the article's own.
+        if next.marks.meta || is_meta_line(&next.text) || next.link_density() > 0.5 {
             gap = true;
         }
     }
@@ -213,13 +237,17 @@ fn is_dek(blocks: &[Block], i: usize, titles: &[String]) -> bool {
 
 /// A caption or photo credit.
 fn is_credit(text: &str) -> bool {
-    if width(text) > SHORT_WIDTH {
+    let wide = width(text);
+    if wide > SHORT_WIDTH {
         return false;
     }
     let lower = text.to_lowercase();
     // "(Mike Cason/mcason@al.com)", "(Luis Sinco / Los Angeles Times)"
     let parenthesised = text.starts_with('(') && text.ends_with(')') && text.contains('/');
-    parenthesised || CREDIT_MARKERS.iter().any(|m| lower.contains(m))
+    let names = CREDIT_NAMES.iter().any(|m| lower.contains(m));
+    parenthesised
+        || CREDIT_LEADS.iter().any(|m| lower.starts_with(m))
+        || (names && (wide <= CREDIT_WIDTH || !ends_sentence(text)))
 }
 
 /// A byline, a date line, an ad label or a reading time.
@@ -248,7 +276,8 @@ fn is_meta_line(text: &str) -> bool {
 /// The page's title (or the title with the site's name) shown again.
 fn is_title(text: &str, titles: &[String]) -> bool {
     let block = letters(text);
-    !block.is_empty()
+    // A few words that happen to be in the title are not the title.
+    (block.chars().count() >= MIN_TITLE_LETTERS || titles.contains(&block))
         && titles.iter().any(|t| {
             t.contains(&block) || (block.starts_with(t.as_str()) && block.len() < t.len() + 40)
         })
@@ -256,7 +285,7 @@ fn is_title(text: &str, titles: &[String]) -> bool {
 
 /// Whether the text ends as a sentence does (closing quotes and emoji
 /// after the mark allowed).
-fn ends_sentence(text: &str) -> bool {
+pub(super) fn ends_sentence(text: &str) -> bool {
     text.trim_end_matches(|c: char| {
         matches!(c, '"' | '\'' | '”' | '’' | ')' | ']' | '»' | '」' | '』')
             || c.is_whitespace()
@@ -289,6 +318,7 @@ mod tests {
             chars: text.chars().count(),
             link_chars: 0,
             marks: Marks::default(),
+            after_image: false,
         }
     }
 

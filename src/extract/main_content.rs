@@ -17,7 +17,9 @@
 //!    article's prose ([`lead`](super::lead)).
 //!
 //! Runs only when no selector or rule gave text; reads no meta tags or links.
-//! Every step is linear in the page (or bounded by a constant per block).
+//! [`Page`] also reads a rule's or a selector's matches the same way.
+//! Every step is linear in the page, or bounded by a constant per block
+//! (five levels of ancestors, five candidates).
 
 use std::collections::{HashMap, HashSet};
 
@@ -77,10 +79,12 @@ const NOISE_WORDS: &[&str] = &[
     "recommended",
     "trending",
     "hidden",
-    "screen-reader-text",
     "sr",
     "visually",
 ];
+
+/// Whole class names of text only screen readers get.
+const SCREEN_READER_CLASSES: &[&str] = &["screen-reader-text", "sr-only", "visually-hidden"];
 
 /// Readability's `positive` pattern: class or id parts that suggest content.
 const POSITIVE_PARTS: &[&str] = &[
@@ -119,6 +123,10 @@ const NEGATIVE_PARTS: &[&str] = &[
 /// Least text, in characters, for the found block to count as an article.
 const MIN_ARTICLE_CHARS: usize = 140;
 
+/// Least prose, in characters, under one element for it to join an
+/// article as a part split off from it.
+const MIN_SPLIT_PART_CHARS: usize = 250;
+
 /// Least width of a run for it to score, as in Readability.
 const MIN_SCORED_WIDTH: usize = 25;
 
@@ -145,7 +153,10 @@ fn is_noise(el: ElementRef<'_>) -> bool {
     ) {
         return true;
     }
-    class_words(element).any(|w| NOISE_WORDS.contains(&w.as_str()))
+    element.attr("class").is_some_and(|c| {
+        c.split_whitespace()
+            .any(|c| SCREEN_READER_CLASSES.contains(&c))
+    }) || class_words(element).any(|w| NOISE_WORDS.contains(&w.as_str()))
 }
 
 /// A run's width: characters, a CJK character counting two (it carries
@@ -203,51 +214,84 @@ fn run_score(block: &Block) -> f64 {
     1.0 + commas as f64 + (width(&block.text) / 100).min(3) as f64
 }
 
-/// Most matches of one rule selector read; a page cannot make the rule
-/// walk a huge number of nested matches.
-const MAX_RULE_MATCHES: usize = 200;
+/// Most matches of one selector read; a page cannot make a rule or a
+/// selector walk a huge number of nested matches.
+const MAX_MATCHES: usize = 200;
 
-/// The text a rule's content selectors find, from the article's first
-/// sentence: every match of the first selector that yields an article's
-/// worth of text, clutter inside it left out.
-pub(super) fn rule_content(doc: &Html, selectors: &[Selector], title: &[String]) -> Option<String> {
-    let body = body(doc);
-    let sizes = TextSizes::of(body);
-    let total_prose = sizes.prose(body.id());
-    let clutter = |el: ElementRef<'_>| is_noise(el) && sizes.prose(el.id()) * 2 <= total_prose;
-    for selector in selectors {
-        let mut taken: HashSet<NodeId> = HashSet::new();
-        let mut article = Vec::new();
-        for el in doc.select(selector).take(MAX_RULE_MATCHES) {
-            if el.ancestors().any(|a| taken.contains(&a.id())) {
-                continue;
-            }
-            taken.insert(el.id());
-            article.extend(blocks(el, &sizes, clutter));
-        }
-        let text = lead::article_text(&article, title);
-        if text.chars().count() >= MIN_ARTICLE_CHARS {
-            return Some(text);
+/// A parsed page ready to read: its body and the text sizes of its
+/// elements, counted once.
+pub(super) struct Page<'a> {
+    doc: &'a Html,
+    body: ElementRef<'a>,
+    sizes: TextSizes,
+}
+
+impl<'a> Page<'a> {
+    /// Counts `doc`'s text once.
+    pub(super) fn new(doc: &'a Html) -> Page<'a> {
+        let body = body(doc);
+        Page {
+            doc,
+            body,
+            sizes: TextSizes::of(body),
         }
     }
-    None
+
+    /// Clutter by tag or class, only while it holds at most half of the
+    /// page's prose.
+    fn clutter(&self, el: ElementRef<'_>) -> bool {
+        is_noise(el) && self.sizes.is_minor(el.id())
+    }
+
+    /// The blocks under `root`, clutter and what `skip` says left out.
+    fn blocks_of(&self, root: ElementRef<'_>, skip: &dyn Fn(ElementRef<'_>) -> bool) -> Vec<Block> {
+        blocks(root, &self.sizes, |el| self.clutter(el) || skip(el))
+    }
+
+    /// The text of the outermost matches of `selector` (at most
+    /// [`MAX_MATCHES`]), from the article's first sentence, leaving out
+    /// clutter and what `skip` says; `None` under an article's worth.
+    pub(super) fn read_matches(
+        &self,
+        selector: &Selector,
+        skip: &dyn Fn(ElementRef<'_>) -> bool,
+        title: &[String],
+    ) -> Option<String> {
+        let mut article = Vec::new();
+        for el in outermost_matches(self.doc, selector) {
+            article.extend(self.blocks_of(el, skip));
+        }
+        let text = lead::article_text(&article, title);
+        (text.chars().count() >= MIN_ARTICLE_CHARS).then_some(text)
+    }
+}
+
+/// The matches of `selector` in document order that are not inside an
+/// earlier match, at most [`MAX_MATCHES`] of them.
+pub(super) fn outermost_matches<'a>(doc: &'a Html, selector: &Selector) -> Vec<ElementRef<'a>> {
+    let mut taken: HashSet<NodeId> = HashSet::new();
+    let mut out = Vec::new();
+    for el in doc.select(selector).take(MAX_MATCHES) {
+        if el.ancestors().any(|a| taken.contains(&a.id())) {
+            continue;
+        }
+        taken.insert(el.id());
+        out.push(el);
+    }
+    out
 }
 
 /// The article's text on the page, from its first sentence; `None` when no
 /// block holds enough prose to be one.
-pub(super) fn main_content(doc: &Html, title: &[String]) -> Option<String> {
-    let body = body(doc);
-    let sizes = TextSizes::of(body);
-    let total_prose = sizes.prose(body.id());
-    // An element is clutter by its tag or class only while it holds less
-    // than half of the page's prose.
-    let clutter = |el: ElementRef<'_>| is_noise(el) && sizes.prose(el.id()) * 2 <= total_prose;
-    let runs = blocks(body, &sizes, clutter);
-    let top = best_candidate(doc, body, &runs, &sizes)?;
+pub(super) fn main_content(page: &Page<'_>, title: &[String]) -> Option<String> {
+    let (doc, body, sizes) = (page.doc, page.body, &page.sizes);
+    let no_skip = |_: ElementRef<'_>| false;
+    let runs = page.blocks_of(body, &no_skip);
+    let top = best_candidate(doc, body, &runs, sizes)?;
     let mut article = Vec::new();
-    for root in with_siblings(doc, top, &sizes) {
+    for root in with_siblings(doc, top, sizes) {
         let root = doc.tree.get(root).and_then(ElementRef::wrap)?;
-        article.extend(blocks(root, &sizes, clutter));
+        article.extend(page.blocks_of(root, &no_skip));
     }
     let article = with_split_parts(doc, article, runs);
     let text = lead::article_text(&article, title);
@@ -317,17 +361,17 @@ fn best_candidate(
         .map(|(id, _)| *id)
         .collect();
     if alternatives.len() >= 3 {
+        // How many alternatives each element holds, counted once per
+        // alternative's ancestor chain.
+        let mut holds: HashMap<NodeId, usize> = HashMap::new();
+        for alt in &alternatives {
+            for ancestor in doc.tree.get(*alt).into_iter().flat_map(|n| n.ancestors()) {
+                *holds.entry(ancestor.id()).or_default() += 1;
+            }
+        }
         let mut ancestor = doc.tree.get(top).and_then(|n| n.parent());
         while let Some(node) = ancestor.filter(|n| n.id() != body.id()) {
-            let inside = alternatives
-                .iter()
-                .filter(|alt| {
-                    doc.tree
-                        .get(**alt)
-                        .is_some_and(|n| n.ancestors().any(|a| a.id() == node.id()))
-                })
-                .count();
-            if inside >= 3 {
+            if holds.get(&node.id()).copied().unwrap_or(0) >= 3 {
                 top = node.id();
                 break;
             }
@@ -384,7 +428,10 @@ fn with_siblings(doc: &Html, best: Best, sizes: &TextSizes) -> Vec<NodeId> {
         let density = sizes.link_density(sibling.id());
         let paragraph = sibling.value().name() == "p"
             && ((text > 80 && density < 0.25)
-                || (text > 0 && text <= 80 && density == 0.0 && ends_with_period(sibling)));
+                || (text > 0
+                    && text <= 80
+                    && density == 0.0
+                    && lead::ends_sentence(&sibling.text().collect::<String>())));
         if paragraph || (score >= threshold && sizes.prose(sibling.id()) > 0) {
             out.push(sibling.id());
         }
@@ -392,48 +439,84 @@ fn with_siblings(doc: &Html, best: Best, sizes: &TextSizes) -> Vec<NodeId> {
     out
 }
 
-/// The article's blocks, plus those elsewhere on the page that sit in
-/// the same kind of element as most of its text (an article split into
-/// several rows or columns: `p.story-text__paragraph` in two sections), in
-/// document order.
+/// The article's blocks, plus the prose elsewhere on the page that sits
+/// in the same kind of element as most of the article's text: an article
+/// split over several rows or columns (`p.story-text__paragraph` in two
+/// sections, `section.textmodul > div > p`), in document order.
+///
+/// The kind is the text's element and the class on it or on one of its
+/// two nearest ancestors, carried by at least three of the article's
+/// blocks. A block elsewhere joins only when it reads as prose, and only
+/// with the others under the same classed element, if they come to
+/// [`MIN_SPLIT_PART_CHARS`]: a teaser that borrows the article's markup
+/// is shorter than that.
 fn with_split_parts(doc: &Html, article: Vec<Block>, runs: Vec<Block>) -> Vec<Block> {
-    let signature = |id: NodeId| -> Option<String> {
+    // (signature, the part: the element holding the classed one)
+    let signature = |id: NodeId| -> Option<(String, NodeId)> {
         let mut node = doc.tree.get(id);
         let tag = node.and_then(ElementRef::wrap)?.value().name().to_string();
         for level in 0..3 {
             let el = node.and_then(ElementRef::wrap)?;
-            if let Some(class) = el.value().attr("class").filter(|c| !c.trim().is_empty()) {
-                return Some(format!("{tag}/{level}/{}", class.trim()));
+            if let Some(class) = el
+                .value()
+                .attr("class")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+            {
+                // The part is what holds the classed element: the section
+                // around a run of `p.story-text__paragraph`.
+                let part = el.parent().map_or(el.id(), |p| p.id());
+                return Some((format!("{tag}/{level}/{class}"), part));
             }
             node = el.parent();
         }
         None
     };
-    let mut by_signature: HashMap<String, usize> = HashMap::new();
+    let mut by_signature: HashMap<String, (usize, usize)> = HashMap::new();
     let total: usize = article.iter().map(|b| b.chars).sum();
     for block in &article {
-        if let Some(sig) = signature(block.container) {
-            *by_signature.entry(sig).or_default() += block.chars;
+        if let Some((sig, _)) = signature(block.container) {
+            let entry = by_signature.entry(sig).or_default();
+            entry.0 += block.chars;
+            entry.1 += 1;
         }
     }
-    let Some((dominant, chars)) = by_signature.into_iter().max_by_key(|(_, chars)| *chars) else {
+    let Some((dominant, (chars, count))) = by_signature.into_iter().max_by_key(|(_, (c, _))| *c)
+    else {
         return article;
     };
-    if chars * 2 < total {
+    if chars * 2 < total || count < 3 {
         return article;
     }
+    // Every article block must be found among the page's blocks, or the
+    // order cannot be kept: then the article stays as it is.
     let inside: HashSet<NodeId> = article.iter().map(|b| b.container).collect();
+    let found: HashSet<NodeId> = runs
+        .iter()
+        .map(|b| b.container)
+        .filter(|c| inside.contains(c))
+        .collect();
+    if found.len() != inside.len() {
+        return article;
+    }
+    let holder = |b: &Block| -> Option<NodeId> {
+        if width(&b.text) < MIN_SCORED_WIDTH || b.link_density() >= 0.5 {
+            return None;
+        }
+        signature(b.container).and_then(|(sig, holder)| (sig == dominant).then_some(holder))
+    };
+    let mut part_chars: HashMap<NodeId, usize> = HashMap::new();
+    for block in runs.iter().filter(|b| !inside.contains(&b.container)) {
+        if let Some(holder) = holder(block) {
+            *part_chars.entry(holder).or_default() += block.chars;
+        }
+    }
     runs.into_iter()
         .filter(|b| {
             inside.contains(&b.container)
-                || signature(b.container).is_some_and(|sig| sig == dominant)
+                || holder(b).is_some_and(|h| {
+                    part_chars.get(&h).copied().unwrap_or(0) >= MIN_SPLIT_PART_CHARS
+                })
         })
         .collect()
-}
-
-fn ends_with_period(el: ElementRef<'_>) -> bool {
-    el.text()
-        .collect::<String>()
-        .trim_end()
-        .ends_with(['.', '!', '?', '。'])
 }

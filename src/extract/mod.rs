@@ -15,7 +15,7 @@ use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
 pub use charset::decode_html;
-use main_content::{main_content, rule_content};
+use main_content::{Page, main_content, outermost_matches};
 pub use rules::{Rule, RuleError, RuleSpec, builtin_rules};
 use text::element_text;
 pub use text::{clean_feed_text, collapse_whitespace, cut_text, html_to_text};
@@ -42,14 +42,14 @@ impl SummarySource {
     /// The stable lower-case name used in logs and JSON output:
     /// `rule:NAME` for a rule.
     pub fn name(&self) -> std::borrow::Cow<'static, str> {
-        std::borrow::Cow::Borrowed(match self {
-            SummarySource::Rule(rule) => return format!("rule:{rule}").into(),
-            SummarySource::Selector => "selector",
-            SummarySource::Article => "article",
-            SummarySource::Content => "content",
-            SummarySource::Summary => "summary",
-            SummarySource::Meta => "meta",
-        })
+        match self {
+            SummarySource::Rule(rule) => format!("rule:{rule}").into(),
+            SummarySource::Selector => "selector".into(),
+            SummarySource::Article => "article".into(),
+            SummarySource::Content => "content".into(),
+            SummarySource::Summary => "summary".into(),
+            SummarySource::Meta => "meta".into(),
+        }
     }
 }
 
@@ -114,7 +114,7 @@ pub fn extract_page(html: &str, page_url: &Url, options: &PageOptions<'_>) -> Pa
         .iter()
         .find_map(|selector| selected_text(&doc, selector));
     let (article_text, article_rule) = if options.heuristic && selected_text.is_none() {
-        article(&mut doc, page_url, options.rules)
+        article(&doc, page_url, options.rules)
     } else {
         (None, None)
     };
@@ -128,48 +128,33 @@ pub fn extract_page(html: &str, page_url: &Url, options: &PageOptions<'_>) -> Pa
 }
 
 /// The article's text by the first applicable rule that finds one, else by
-/// the main-content heuristic; with the rule's name.
-fn article(doc: &mut Html, page_url: &Url, user: &[Rule]) -> (Option<String>, Option<String>) {
+/// the main-content heuristic; with the rule's name. A rule that finds too
+/// little leaves the page as it was for the next.
+fn article(doc: &Html, page_url: &Url, user: &[Rule]) -> (Option<String>, Option<String>) {
     let titles = titles(doc);
-    let generator = doc
-        .select(&BUILTIN.generator)
-        .find_map(|el| {
-            el.value()
-                .attr("content")
-                .or_else(|| el.value().attr("value"))
-        })
-        .map(str::to_string);
-    let rules: Vec<Rule> = rules::applicable(user, doc, page_url, generator.as_deref())
-        .into_iter()
-        .cloned()
-        .collect();
-    for rule in &rules {
-        for exclude in &rule.exclude {
-            remove_elements(doc, |el| exclude.matches(&el));
-        }
-        if let Some(text) = rule_content(doc, &rule.content, &titles) {
+    let generator = doc.select(&BUILTIN.generator).find_map(|el| {
+        el.value()
+            .attr("content")
+            .or_else(|| el.value().attr("value"))
+    });
+    let page = Page::new(doc);
+    for rule in rules::applicable(user, doc, page_url, generator) {
+        if let Some(text) = rule.read(&page, &titles) {
             return (Some(text), Some(rule.name.clone()));
         }
     }
-    (main_content(doc, &titles), None)
+    (main_content(&page, &titles), None)
 }
 
 /// The text of every element `selector` matches, in document order, joined
 /// with spaces (as miniflux's scraper does, so `article > p` takes every
 /// paragraph); a match inside an earlier match is not counted twice.
 fn selected_text(doc: &Html, selector: &Selector) -> Option<String> {
-    let mut taken = std::collections::HashSet::new();
-    let mut parts = Vec::new();
-    for el in doc.select(selector) {
-        if el.ancestors().any(|a| taken.contains(&a.id())) {
-            continue;
-        }
-        taken.insert(el.id());
-        let text = element_text(el);
-        if !text.is_empty() {
-            parts.push(text);
-        }
-    }
+    let parts: Vec<String> = outermost_matches(doc, selector)
+        .into_iter()
+        .map(element_text)
+        .filter(|text| !text.is_empty())
+        .collect();
     Some(parts.join(" ")).filter(|t| !t.is_empty())
 }
 

@@ -6,9 +6,11 @@
 //! site rules (by host) are tried first, then its platform rules (by
 //! `<meta name="generator">` or markup), each only when it finds text.
 
-use scraper::{Html, Selector};
+use scraper::{ElementRef, Html, Selector};
 use serde::Deserialize;
 use url::Url;
+
+use super::main_content::Page;
 
 /// A rule as written in `rules.toml` or in the config's `[[rule]]`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -116,6 +118,17 @@ impl Rule {
         })
     }
 
+    /// The article's text by this rule: the first content selector whose
+    /// matches hold an article's worth of text from its first sentence,
+    /// with the rule's excludes, and clutter, left out. The page itself is
+    /// not changed, so a rule that finds nothing leaves it to the next.
+    pub(super) fn read(&self, page: &Page<'_>, titles: &[String]) -> Option<String> {
+        let excluded = |el: ElementRef<'_>| self.exclude.iter().any(|s| s.matches(&el));
+        self.content
+            .iter()
+            .find_map(|selector| page.read_matches(selector, &excluded, titles))
+    }
+
     /// Whether the rule names `url`'s host or a parent domain of it.
     fn matches_host(&self, url: &Url) -> bool {
         let Some(host) = url.host_str() else {
@@ -139,21 +152,27 @@ pub fn builtin_rules() -> &'static [Rule] {
     &BUILTIN_RULES
 }
 
+/// `rules.toml` as written.
+#[derive(Deserialize)]
+struct RulesFile {
+    rule: Vec<RuleSpec>,
+}
+
+fn builtin_specs() -> Vec<RuleSpec> {
+    // The file ships inside the binary and `every_builtin_rule_compiles`
+    // reads it, so a failure here is a build mistake, not input.
+    toml::from_str::<RulesFile>(include_str!("rules.toml"))
+        .expect("the built-in rules.toml parses (checked by a unit test)")
+        .rule
+}
+
 static BUILTIN_RULES: std::sync::LazyLock<Vec<Rule>> = std::sync::LazyLock::new(|| {
-    #[derive(Deserialize)]
-    struct File {
-        rule: Vec<RuleSpec>,
-    }
-    // The file ships inside the binary and a unit test parses it, so a
-    // failure here is a build mistake; it leaves the heuristic alone.
-    match toml::from_str::<File>(include_str!("rules.toml")) {
-        Ok(file) => file
-            .rule
-            .iter()
-            .filter_map(|spec| Rule::compile(spec).ok())
-            .collect(),
-        Err(_) => Vec::new(),
-    }
+    builtin_specs()
+        .iter()
+        .map(|spec| {
+            Rule::compile(spec).expect("every built-in rule compiles (checked by a unit test)")
+        })
+        .collect()
 });
 
 /// The rules that apply to a page, in the order to try them: the user's
@@ -183,17 +202,13 @@ mod tests {
 
     #[test]
     fn every_builtin_rule_compiles() {
-        #[derive(Deserialize)]
-        struct File {
-            rule: Vec<RuleSpec>,
-        }
-        let file: File = toml::from_str(include_str!("rules.toml")).expect("rules.toml parses");
-        for spec in &file.rule {
+        let specs = builtin_specs();
+        for spec in &specs {
             if let Err(e) = Rule::compile(spec) {
                 panic!("built-in rule {}: {e}", spec.name);
             }
         }
-        assert_eq!(builtin_rules().len(), file.rule.len());
+        assert_eq!(builtin_rules().len(), specs.len());
         for platform in [
             "wordpress",
             "ghost",
