@@ -91,7 +91,7 @@ pub struct PageOptions<'a> {
 /// Extracts the selected text, the main content (when asked), the meta
 /// description and the canonical URL of a page.
 pub fn extract_page(html: &str, page_url: &Url, options: &PageOptions<'_>) -> PageExtract {
-    let mut doc = Html::parse_document(html);
+    let mut doc = Html::parse_document(text::cut_at_nesting(html));
     let builtin = &*BUILTIN;
     let meta_description = builtin
         .meta_descriptions

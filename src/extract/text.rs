@@ -56,9 +56,83 @@ pub(super) const BLOCK_ELEMENTS: &[&str] = &[
     "summary",
 ];
 
+/// Deepest element nesting read: the HTML parser's work grows with the
+/// depth of open elements times the number of tags, so a page of nested
+/// `<div>`s alone could hold a poll for hours. Real pages nest a few dozen
+/// deep; WebKit's parser stops nesting at 512 too.
+pub(super) const MAX_NESTING: usize = 512;
+
+/// Elements that close themselves implicitly or have no content, which a
+/// naive count of tags must not take for nesting.
+const NOT_NESTING: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead",
+    "tbody", "tfoot", "colgroup", "rb", "rt", "rtc", "rp",
+];
+
+/// `html` up to the first tag that would open more than [`MAX_NESTING`]
+/// elements, counted from the tags as written (one pass, no parsing;
+/// comments and the raw text of `<script>` and `<style>` skipped). What
+/// follows is not read.
+pub(super) fn cut_at_nesting(html: &str) -> &str {
+    let lower_starts = |at: usize, word: &str| {
+        html.get(at..at + word.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(word))
+    };
+    let mut depth = 0usize;
+    let mut at = 0;
+    while let Some(found) = html[at..].find('<') {
+        let start = at + found;
+        let rest = &html[start + 1..];
+        if rest.starts_with("!--") {
+            at = html[start..]
+                .find("-->")
+                .map_or(html.len(), |end| start + end + 3);
+            continue;
+        }
+        if let Some(name) = rest.strip_prefix('/') {
+            if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                depth = depth.saturating_sub(1);
+            }
+            at = start + 1;
+            continue;
+        }
+        let name_len = rest
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
+        if name_len == 0 || !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            at = start + 1;
+            continue;
+        }
+        let name = rest[..name_len].to_ascii_lowercase();
+        let tag_end = rest.find('>').map_or(html.len(), |end| start + 1 + end);
+        let self_closing = html[..tag_end].ends_with('/');
+        if matches!(name.as_str(), "script" | "style" | "textarea" | "title") {
+            // Raw text up to the matching end tag.
+            let close = format!("</{name}");
+            let mut next = tag_end;
+            while next < html.len() && !lower_starts(next, &close) {
+                next += html[next..]
+                    .find('<')
+                    .map_or(html.len() - next, |i| i.max(1));
+            }
+            at = next.min(html.len());
+            continue;
+        }
+        if !self_closing && !NOT_NESTING.contains(&name.as_str()) {
+            depth += 1;
+            if depth > MAX_NESTING {
+                return &html[..start];
+            }
+        }
+        at = tag_end.min(html.len());
+    }
+    html
+}
+
 /// Turns an HTML fragment (a feed's description or content) into plain text.
 pub fn html_to_text(html: &str) -> String {
-    let fragment = Html::parse_fragment(html);
+    let fragment = Html::parse_fragment(cut_at_nesting(html));
     let mut raw = String::with_capacity(html.len() / 2);
     push_text(*fragment.root_element(), &mut raw);
     collapse_whitespace(&raw)
@@ -325,7 +399,36 @@ mod tests {
         assert_eq!(cut_text("supercalifragilistic", 6), "super…");
     }
 
+    #[test]
+    fn nesting_is_cut_where_it_gets_too_deep() {
+        let page = format!(
+            "<p>kept</p><!-- <div><div> --><script>if (a<b) {{ '<div>'.repeat(9) }}</script>{}<b>gone</b>{}",
+            "<div>".repeat(MAX_NESTING),
+            "</div>".repeat(MAX_NESTING)
+        );
+        let cut = cut_at_nesting(&page);
+        assert!(cut.ends_with(&"<div>".repeat(MAX_NESTING)));
+        assert!(!cut.contains("gone"));
+        // Closed elements, void and self-closing ones do not add up.
+        let flat = format!(
+            "{}{}",
+            "<div><br><img src=x><p>a<li>b<x/></div>".repeat(5_000),
+            "<i>end</i>"
+        );
+        assert_eq!(cut_at_nesting(&flat), flat);
+        // Broken input ends the scan, never panics.
+        for bad in ["<", "<div", "</", "<!--", "<script>", "<é><ü", "a < b > c"] {
+            let _ = cut_at_nesting(bad);
+        }
+    }
+
     proptest! {
+        #[test]
+        fn cut_at_nesting_never_panics(html in "(<(/)?(div|p|script|!--|br)( /)?>?|-->|[a-zé <>/]{0,5}){0,60}") {
+            let cut = cut_at_nesting(&html);
+            prop_assert!(html.starts_with(cut));
+        }
+
         #[test]
         fn cut_never_exceeds_max(text in "\\PC{0,300}", max in 1usize..200) {
             let out = cut_text(&text, max);
