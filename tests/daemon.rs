@@ -543,3 +543,40 @@ async fn retry_after_over_real_http_pushes_next_due_out_in_seconds_and_as_a_date
         );
     }
 }
+
+// Issue 13: a finished poll costs the daemon the same whatever the number
+// of feeds. Counted, not timed: the store's reads of the feeds table over
+// two full passes of 10,000 feeds are the one read at start plus one per
+// poll, where a daemon that looked at every feed per event would read
+// tens of millions.
+#[tokio::test(start_paused = true)]
+async fn a_finished_poll_reads_one_feed_row_not_all_of_them() {
+    const FEEDS: usize = 10_000;
+    let _guard = HangGuard::new("feed_rows_per_poll", Duration::from_secs(300));
+    let clock = paused_clock();
+    let (server, _hits) = ScriptedServer::new(Arc::clone(&clock), |_, _| Answer::status(304));
+    let mut config = String::from("concurrency = 32\nper_host_limit = 32\n");
+    for i in 0..FEEDS {
+        config.push_str(&format!(
+            "[[feed]]\nname = \"feed {i}\"\nurl = \"https://feeds.example/{i}.xml\"\ninterval = \"1h\"\nfetch_article = false\n"
+        ));
+    }
+    let dir = TestDir::new(&config);
+    let mut daemon = InProcessDaemon::start(&dir.config_path(), clock, Arc::clone(&server));
+    while server.hit_count() < 2 * FEEDS {
+        daemon.poll_done().await;
+    }
+    let rows = daemon.feed_rows_read();
+    let polls = server.hit_count() as u64;
+    daemon.stop().await;
+    // Start reads the (empty) table once; each poll reads its own row, once
+    // the first pass has written it.
+    assert!(
+        rows <= polls + 64,
+        "{rows} feed rows read for {polls} polls of {FEEDS} feeds"
+    );
+    assert!(
+        rows >= FEEDS as u64,
+        "the second pass read each feed's row: {rows}"
+    );
+}

@@ -95,6 +95,7 @@ impl Store {
                 },
             )
             .optional()?;
+        self.count_feed_rows(usize::from(state.is_some()));
         Ok(state)
     }
 
@@ -151,6 +152,8 @@ impl Store {
                 disabled: row.get(2)?,
             })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let states: Vec<ScheduleState> = rows.collect::<Result<_, _>>()?;
+        self.count_feed_rows(states.len());
+        Ok(states)
     }
 }

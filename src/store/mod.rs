@@ -171,6 +171,8 @@ pub struct Store {
     conn: Connection,
     /// Inside [`Store::batch`]: its transaction must still be open.
     in_batch: bool,
+    /// Rows of the `feeds` table read so far (see [`Store::feed_rows_read`]).
+    feed_rows_read: std::cell::Cell<u64>,
 }
 
 impl Store {
@@ -218,7 +220,21 @@ impl Store {
         Ok(Store {
             conn,
             in_batch: false,
+            feed_rows_read: std::cell::Cell::new(0),
         })
+    }
+
+    /// Rows of the `feeds` table this store has read since it was opened:
+    /// the daemon reads them all once at start and at a reload, and one per
+    /// poll, never all of them per poll (a test holds it to that).
+    pub fn feed_rows_read(&self) -> u64 {
+        self.feed_rows_read.get()
+    }
+
+    /// Counts `rows` more rows of `feeds` read.
+    fn count_feed_rows(&self, rows: usize) {
+        self.feed_rows_read
+            .set(self.feed_rows_read.get().saturating_add(rows as u64));
     }
 
     /// The schema version of the open database.

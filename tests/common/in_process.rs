@@ -85,6 +85,12 @@ impl ScriptedServer {
         (Arc::new(server), hits_rx)
     }
 
+    /// How many requests it has answered.
+    #[allow(dead_code)] // used by some test binaries only
+    pub fn hit_count(&self) -> usize {
+        self.hits.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     /// The requests to `path` so far.
     pub fn hits_to(&self, path: &str) -> Vec<ScriptedHit> {
         let hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
@@ -146,6 +152,7 @@ impl Notifier for StatusNotifier {
 
 /// A daemon running in this process.
 pub struct InProcessDaemon {
+    store: Arc<Mutex<Store>>,
     signals: mpsc::Sender<Signal>,
     statuses: mpsc::UnboundedReceiver<String>,
     task: tokio::task::JoinHandle<Result<(), PassError>>,
@@ -165,6 +172,7 @@ impl InProcessDaemon {
             clock,
             ..Shared::new(store)
         };
+        let store = Arc::clone(&shared.store);
         let (signals, signals_rx) = mpsc::channel(8);
         let (status_tx, statuses) = mpsc::unbounded_channel();
         let options = DaemonOptions {
@@ -176,6 +184,7 @@ impl InProcessDaemon {
             daemon::run(options, config, shared, signals_rx, &mut notifier).await
         });
         InProcessDaemon {
+            store,
             signals,
             statuses,
             task,
@@ -201,6 +210,15 @@ impl InProcessDaemon {
             }
         }
         panic!("the daemon ended before it was idle");
+    }
+
+    /// Rows of the `feeds` table the daemon's store has read so far.
+    #[allow(dead_code)] // used by some test binaries only
+    pub fn feed_rows_read(&self) -> u64 {
+        self.store
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .feed_rows_read()
     }
 
     /// Asks it to re-read its config, as SIGHUP does.
