@@ -206,16 +206,21 @@ pub fn collapse_whitespace(text: &str) -> String {
     out
 }
 
+/// `text` without the "The post X appeared first on Y." line that Yoast SEO
+/// and many WordPress themes append to feed text.
+pub fn without_appeared_first_on(text: &str) -> &str {
+    let text = text.trim_end();
+    match text.rfind("The post ") {
+        Some(pos) if text[pos..].contains(" appeared first on ") && text.ends_with('.') => {
+            &text[..pos]
+        }
+        _ => text,
+    }
+}
+
 /// Removes the boilerplate WordPress and friends append to feed descriptions.
 pub fn clean_feed_text(text: &str) -> String {
-    let mut text = text.trim().to_string();
-    // "The post X appeared first on Y." is appended by Yoast SEO.
-    if let Some(pos) = text.rfind("The post ")
-        && text[pos..].contains(" appeared first on ")
-        && text.ends_with('.')
-    {
-        text.truncate(pos);
-    }
+    let mut text = without_appeared_first_on(text.trim_start()).to_string();
     loop {
         let trimmed = text.trim_end();
         let stripped = [

@@ -19,7 +19,7 @@
 //! five whole articles of 982 to 5,240 characters, while no excerpt that
 //! ends in one is longer than 301, so short anyway.
 
-use crate::extract::{clean_feed_text, html_to_text};
+use crate::extract::{clean_feed_text, html_to_text, without_appeared_first_on};
 use crate::feed::FeedItem;
 
 /// Feed text shorter than this many characters is taken for a teaser.
@@ -89,18 +89,6 @@ fn detect_in(content_html: Option<&str>, summary_html: Option<&str>) -> Option<T
         Some(Teaser::Short)
     } else {
         None
-    }
-}
-
-/// `text` without the "The post X appeared first on Y." line that Yoast SEO
-/// and many WordPress themes append (the rule `clean_feed_text` uses).
-fn without_appeared_first_on(text: &str) -> &str {
-    let text = text.trim_end();
-    match text.rfind("The post ") {
-        Some(pos) if text[pos..].contains(" appeared first on ") && text.ends_with('.') => {
-            &text[..pos]
-        }
-        _ => text,
     }
 }
 
