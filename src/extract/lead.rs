@@ -10,7 +10,7 @@
 //! first block that is not marked as a caption, heading or byline.
 
 use super::blocks::Block;
-use super::main_content::width;
+use super::text::width;
 
 /// A block at least this wide is prose whatever its punctuation.
 const LONG_WIDTH: usize = 120;

@@ -28,6 +28,7 @@ use scraper::{ElementRef, Html, Selector};
 
 use super::blocks::{Block, TextSizes, blocks, class_words};
 use super::lead;
+use super::text::width;
 
 /// Elements that are never part of an article's text.
 const NOISE_ELEMENTS: &[&str] = &[
@@ -157,16 +158,6 @@ fn is_noise(el: ElementRef<'_>) -> bool {
         c.split_whitespace()
             .any(|c| SCREEN_READER_CLASSES.contains(&c))
     }) || class_words(element).any(|w| NOISE_WORDS.contains(&w.as_str()))
-}
-
-/// A run's width: characters, a CJK character counting two (it carries
-/// about as much as a short word).
-pub(super) fn width(text: &str) -> usize {
-    text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
-}
-
-fn is_wide(c: char) -> bool {
-    matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFF00..=0xFF60)
 }
 
 /// The weight an element starts from: its tag and its class and id.

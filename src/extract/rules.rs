@@ -187,10 +187,13 @@ pub(super) fn applicable<'r>(
     let generator = generator.map(str::to_lowercase);
     let mut out = Vec::new();
     for set in [user, builtin_rules()] {
-        out.extend(set.iter().filter(|r| r.matches_host(page_url)));
+        let (by_host, others): (Vec<&Rule>, Vec<&Rule>) =
+            set.iter().partition(|r| r.matches_host(page_url));
+        out.extend(by_host);
         out.extend(
-            set.iter()
-                .filter(|r| !r.matches_host(page_url) && r.matches_page(doc, generator.as_deref())),
+            others
+                .into_iter()
+                .filter(|r| r.matches_page(doc, generator.as_deref())),
         );
     }
     out

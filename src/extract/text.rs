@@ -206,6 +206,16 @@ pub fn collapse_whitespace(text: &str) -> String {
     out
 }
 
+/// A run's width: characters, a CJK character counting two (it carries
+/// about as much as a short word).
+pub(super) fn width(text: &str) -> usize {
+    text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFF00..=0xFF60)
+}
+
 /// `text` without the "The post X appeared first on Y." line that Yoast SEO
 /// and many WordPress themes append to feed text.
 pub fn without_appeared_first_on(text: &str) -> &str {
