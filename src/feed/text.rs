@@ -175,20 +175,14 @@ const HTML_ELEMENTS: &[&str] = &[
 ];
 
 /// Plain text with its stray entities decoded and white space collapsed.
+/// With `<` escaped, `html_to_text` reads no markup but applies html5ever's
+/// full entity table, decoding each reference once.
 pub(super) fn plain_text(text: &str) -> String {
     if text.contains('&') {
-        extract::collapse_whitespace(&decode_entities(text))
+        extract::html_to_text(&text.replace('<', "&lt;"))
     } else {
         extract::collapse_whitespace(text)
     }
-}
-
-/// Decodes character references without interpreting any markup: with
-/// `<` escaped, html5ever (through scraper) applies its full entity table to
-/// plain text, decoding each reference once.
-fn decode_entities(text: &str) -> String {
-    let fragment = scraper::Html::parse_fragment(&text.replace('<', "&lt;"));
-    fragment.root_element().text().collect()
 }
 
 #[cfg(test)]
@@ -227,7 +221,7 @@ mod tests {
     #[test]
     fn entities_decode_once() {
         assert_eq!(
-            decode_entities("a &amp;amp; &#x41; &bogus; & b"),
+            plain_text("a &amp;amp; &#x41; &bogus; & b"),
             "a &amp; A &bogus; & b"
         );
     }
