@@ -126,7 +126,10 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
     };
     // feed-rs reads RSS 1.0's namespace but not RSS 0.90's, whose items
     // have the same shape: read such a document under RSS 1.0's name.
+    // feed-rs takes any RDF root for RSS 1.0, so only such an empty feed
+    // is tried again (not every empty RSS 2.0 or Atom feed, every poll).
     if feed.entries.is_empty()
+        && feed.feed_type == FeedType::RSS1
         && let Some(patched) = repair::rss_090_as_rss_10(&document)
         && let Ok(reread) = parse(&patched)
     {

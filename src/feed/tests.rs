@@ -246,7 +246,12 @@ fn rss_without_version_parses() {
     // feed-rs #275: <rss> without a version attribute.
     let xml =
         b"<rss><channel><item><title>x</title><link>https://e.com/x</link></item></channel></rss>";
-    assert!(parse_feed(xml, &base()).is_ok());
+    let feed = parse_feed(xml, &base()).expect("parses");
+    assert_eq!(feed.items.len(), 1);
+    assert_eq!(
+        feed.items[0].link.as_ref().map(Url::as_str),
+        Some("https://e.com/x")
+    );
 }
 
 #[test]
