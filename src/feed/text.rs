@@ -198,6 +198,18 @@ mod tests {
         let unbroken = "x".repeat(300);
         let cut = title_from_text(Some(&unbroken)).expect("title");
         assert_eq!(cut.chars().count(), MAX_DERIVED_TITLE + 1, "cut, with …");
+        // Words: cut after the last whole one within the limit.
+        let words = "word ".repeat(40);
+        assert_eq!(
+            title_from_text(Some(&words)).as_deref(),
+            Some(format!("{}…", "word ".repeat(20).trim_end()).as_str())
+        );
+        // A comma before the cut goes with the cut.
+        let clause = format!("{}, {}", "a".repeat(90), "b".repeat(30));
+        assert_eq!(
+            title_from_text(Some(&clause)).as_deref(),
+            Some(format!("{}…", "a".repeat(90)).as_str())
+        );
     }
 
     #[test]
