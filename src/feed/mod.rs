@@ -137,24 +137,16 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
     }
     // Atom types its text; RSS does not, and its HTML titles are guessed.
     let guess_html = feed.feed_type != FeedType::Atom;
-    let mut items = Vec::with_capacity(feed.entries.len());
-    let mut id_links = Vec::with_capacity(feed.entries.len());
-    for entry in feed.entries {
-        // An RSS guid (or an Atom id) is often the entry's URL; only an
-        // absolute one is taken, since a plain id such as "post-42" would
-        // resolve to a page that does not exist.
-        id_links.push(
-            Url::parse(entry.id.trim())
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https")),
-        );
-        items.push(feed_item(entry, base, guess_html));
-    }
+    let mut items: Vec<FeedItem> = feed
+        .entries
+        .into_iter()
+        .map(|entry| feed_item(entry, base, guess_html))
+        .collect();
     let rss = matches!(
         feed.feed_type,
         FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2
     );
-    fill_missing_links(&mut items, id_links, &document, base, rss);
+    fill_missing_links(&mut items, &document, base, rss);
     Ok(ParsedFeed {
         ttl: feed
             .ttl
@@ -191,30 +183,27 @@ fn feed_item(entry: feed_rs::model::Entry, base: &Url, guess_html: bool) -> Feed
 }
 
 /// A link for each entry that has none among its links: an RSS item's Atom
-/// link, else its guid or Atom id when that is a web URL (`id_links`, one
-/// per item), unless the guid says `isPermaLink="false"`. RSS items are
+/// link, else its guid or Atom id when that is an absolute web URL (a plain
+/// id such as "post-42" would resolve to a page that does not exist),
+/// unless the guid says `isPermaLink="false"`. RSS items are
 /// read again with quick-xml for what feed-rs drops, and used only when
 /// every item was found, so no link lands on another item.
-fn fill_missing_links(
-    items: &mut [FeedItem],
-    id_links: Vec<Option<Url>>,
-    document: &[u8],
-    base: &Url,
-    rss: bool,
-) {
+fn fill_missing_links(items: &mut [FeedItem], document: &[u8], base: &Url, rss: bool) {
     if items.iter().all(|i| i.link.is_some()) {
         return;
     }
-    let rss_items = if rss {
-        rss_items::rss_items(document)
-    } else {
-        Vec::new()
-    };
-    let rss_items = (rss_items.len() == items.len()).then_some(rss_items);
-    for (index, (item, id_link)) in items.iter_mut().zip(id_links).enumerate() {
+    let rss_items = rss
+        .then(|| rss_items::rss_items(document))
+        .filter(|r| r.len() == items.len());
+    for (index, item) in items.iter_mut().enumerate() {
         if item.link.is_some() {
             continue;
         }
+        let id_link = item
+            .guid
+            .as_deref()
+            .and_then(|id| Url::parse(id).ok())
+            .filter(|u| matches!(u.scheme(), "http" | "https"));
         let rss_item = rss_items.as_ref().and_then(|r| r.get(index));
         let atom_link = rss_item
             .and_then(|r| r.atom_link.as_deref())
