@@ -3,7 +3,13 @@
 //! entry for the first `pages_for` feeds. Deterministic: the same arguments
 //! give the same bytes.
 //!
-//! cargo run --release --example gen_farm -- DIR N E BASE_URL PAGES_FOR
+//! cargo run --release --example gen_farm -- DIR N E BASE_URL PAGES_FOR [KIND]
+//!
+//! KIND is the entries' text: `summary` (the default: 2-4 paragraphs, about
+//! 1.5 KB), `small` (one paragraph, the daemon workload's 100,000 feeds) or
+//! `full` (a short excerpt plus the whole post, 10-30 KB, in RSS
+//! `content:encoded` or Atom `content`, as many WordPress and Hugo sites
+//! publish it).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -104,11 +110,19 @@ fn escape(text: &str) -> String {
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: gen_farm DIR N E BASE_URL PAGES_FOR";
-    let [_, dir, n, e, base, pages_for] = args.as_slice() else {
+    let usage = "usage: gen_farm DIR N E BASE_URL PAGES_FOR [summary|small|full]";
+    let (dir, n, e, base, pages_for, kind) = match args.as_slice() {
+        [_, dir, n, e, base, pages_for] => (dir, n, e, base, pages_for, "summary"),
+        [_, dir, n, e, base, pages_for, kind] => (dir, n, e, base, pages_for, kind.as_str()),
+        _ => {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+    };
+    if !matches!(kind, "summary" | "small" | "full") {
         eprintln!("{usage}");
         std::process::exit(2);
-    };
+    }
     let (Ok(n), Ok(e), Ok(pages_for)) = (
         n.parse::<usize>(),
         e.parse::<usize>(),
@@ -140,17 +154,52 @@ fn main() -> std::io::Result<()> {
             let day = 28 - (i % 28);
             let hour = (f + i) % 24;
             let mut description = String::new();
-            let paragraphs = 2 + rng.below(3);
+            let paragraphs = match kind {
+                "summary" => 2 + rng.below(3),
+                _ => 1,
+            };
             for _ in 0..paragraphs {
                 let _ = write!(description, "<p>{}</p>", rng.paragraph());
             }
-            let _ = write!(
-                description,
-                "<p>The post <a href=\"{}\">{}</a> appeared first on <a href=\"{base}\">Farm {f}</a>.</p>",
-                escape(&link),
-                escape(&title)
-            );
-            if atom {
+            if kind == "summary" {
+                let _ = write!(
+                    description,
+                    "<p>The post <a href=\"{}\">{}</a> appeared first on <a href=\"{base}\">Farm {f}</a>.</p>",
+                    escape(&link),
+                    escape(&title)
+                );
+            }
+            let content = if kind == "full" {
+                full_post(&mut rng, &base, f)
+            } else {
+                String::new()
+            };
+            if atom && kind == "full" {
+                let _ = writeln!(
+                    entries,
+                    "<entry><title>{}</title><link rel=\"alternate\" href=\"{}\"/><id>urn:farm:{f}:{i}</id>\
+                     <published>2025-09-{day:02}T{hour:02}:00:00Z</published><updated>2025-09-{day:02}T{hour:02}:30:00Z</updated>\
+                     <summary type=\"html\">{}</summary><content type=\"html\">{}</content></entry>",
+                    escape(&title),
+                    escape(&link),
+                    escape(&description),
+                    escape(&content)
+                );
+            } else if kind == "full" {
+                let _ = writeln!(
+                    entries,
+                    "<item><title>{}</title><link>{}</link><guid isPermaLink=\"false\">{base}/?p={}</guid>\
+                     <pubDate>{} Sep 2025 {hour:02}:00:00 +0000</pubDate><dc:creator><![CDATA[Farm author]]></dc:creator>\
+                     <category><![CDATA[Cloud Native]]></category><description><![CDATA[{} [&#8230;]]]></description>\
+                     <content:encoded><![CDATA[{}]]></content:encoded></item>",
+                    escape(&title),
+                    escape(&link),
+                    f * 1000 + i,
+                    day,
+                    description,
+                    content
+                );
+            } else if atom {
                 let _ = writeln!(
                     entries,
                     "<entry><title>{}</title><link rel=\"alternate\" href=\"{}\"/><id>urn:farm:{f}:{i}</id>\
@@ -193,6 +242,48 @@ fn main() -> std::io::Result<()> {
         std::fs::write(dir.join(format!("feeds/{f}.xml")), feed)?;
     }
     Ok(())
+}
+
+/// A whole post of 10-30 KB as a blog's feed carries it: paragraphs, headings,
+/// lists, a figure and a code block.
+fn full_post(rng: &mut Rng, base: &str, feed: usize) -> String {
+    let target = 10_000 + rng.below(20_000);
+    let mut html = String::with_capacity(target + 1_000);
+    while html.len() < target {
+        let _ = write!(html, "<p>{}</p>", rng.paragraph());
+        match rng.below(8) {
+            0 => {
+                let _ = write!(
+                    html,
+                    "<h2>{}</h2><ul><li>{}</li><li>{}</li><li>{}</li></ul>",
+                    rng.words(4),
+                    rng.sentence(),
+                    rng.sentence(),
+                    rng.sentence()
+                );
+            }
+            1 => {
+                let _ = write!(
+                    html,
+                    "<figure><img src=\"{base}/wp-content/uploads/{feed}/{}.png\" alt=\"{}\" width=\"800\" height=\"450\">\
+                     <figcaption>{}</figcaption></figure>",
+                    rng.below(10_000),
+                    rng.words(3),
+                    rng.sentence()
+                );
+            }
+            2 => {
+                let _ = write!(
+                    html,
+                    "<pre><code>kubectl apply -f {}.yaml\nkubectl get pods -n {}</code></pre>",
+                    rng.words(1),
+                    rng.words(1)
+                );
+            }
+            _ => {}
+        }
+    }
+    html
 }
 
 /// One article page of 20-60 KB: navigation, header, sidebar, comments and

@@ -26,10 +26,12 @@ use crate::clock::Clock;
 use crate::config::{Config, FeedConfig};
 use crate::refresh::{self, PassError, Polled, Refresher, Shared};
 
+pub mod lateness;
 pub mod queue;
 pub mod signals;
 pub mod systemd;
 
+pub use lateness::{LatenessSummary, LatenessWindow};
 pub use queue::DueQueue;
 
 /// How long in-flight polls may take to finish after a stop signal.
@@ -77,9 +79,12 @@ pub struct DaemonOptions {
 /// Longest sleep before the schedule is looked at again while feeds wait.
 const MAX_IDLE: Duration = Duration::from_secs(60 * 60);
 
-/// What a poll task yields: what came of the poll, or `None` when shutdown
-/// came before it started.
-type PollTask = Option<Polled>;
+/// How often the daemon logs how late its polls started.
+pub const SCHEDULE_REPORT_EVERY: Duration = Duration::from_secs(60);
+
+/// What a poll task yields: when the poll started (Unix milliseconds) and
+/// what came of it, or `None` when shutdown came before it started.
+type PollTask = Option<(i64, Polled)>;
 
 /// Runs the daemon until [`Signal::Shutdown`] arrives or `signals` closes.
 pub async fn run(
@@ -117,6 +122,7 @@ pub async fn run(
             () = sleep_or_wait(sleep) => {}
             _ = watchdog.tick(), if watchdog_every.is_some() => notifier.watchdog(),
         }
+        daemon.report_schedule();
     }
 
     info!(in_flight = daemon.running.len(), "stopping");
@@ -146,8 +152,8 @@ struct Daemon {
     /// be waiting for a slot.
     running: HashSet<String>,
     tasks: JoinSet<PollTask>,
-    /// Which feed each task polls, for tasks that panic.
-    task_feeds: HashMap<tokio::task::Id, String>,
+    /// Which feed each task polls (for tasks that panic) and when it was due.
+    task_feeds: HashMap<tokio::task::Id, (String, i64)>,
     /// Caps polls in progress; closed on shutdown.
     limit: Arc<Semaphore>,
     /// Caps replaced by a reload, which tasks may still wait on; closed on
@@ -155,6 +161,13 @@ struct Daemon {
     retired_limits: Vec<Arc<Semaphore>>,
     written_since_start: usize,
     failures_since_start: usize,
+    /// Unix milliseconds the daemon started: feeds due before it (never
+    /// polled, or due while it was down) count as due at start.
+    started_ms: i64,
+    /// How late the polls finished since the last schedule report started.
+    lateness: LatenessWindow,
+    /// Unix milliseconds of the last schedule report.
+    reported_ms: i64,
 }
 
 impl Daemon {
@@ -170,6 +183,9 @@ impl Daemon {
             retired_limits: Vec::new(),
             written_since_start: 0,
             failures_since_start: 0,
+            started_ms: clock.now().timestamp_millis(),
+            lateness: LatenessWindow::default(),
+            reported_ms: clock.now().timestamp_millis(),
             refresher,
             clock,
         };
@@ -219,7 +235,7 @@ impl Daemon {
     fn start_due_polls(&mut self) {
         let now = self.clock.now().timestamp();
         let mut started = 0;
-        while let Some(name) = self.queue.pop_due(now) {
+        while let Some((due, name)) = self.queue.pop_due(now) {
             let Some(feed) = self.feeds.get(&name).cloned() else {
                 continue;
             };
@@ -227,12 +243,14 @@ impl Daemon {
             started += 1;
             let refresher = Arc::clone(&self.refresher);
             let limit = Arc::clone(&self.limit);
+            let clock = Arc::clone(&self.clock);
             let handle = self.tasks.spawn(async move {
                 // A closed semaphore means shutdown: give up before starting.
                 let _permit = limit.acquire_owned().await.ok()?;
-                Some(refresher.poll_feed(&feed).await)
+                let started_ms = clock.now().timestamp_millis();
+                Some((started_ms, refresher.poll_feed(&feed).await))
             });
-            self.task_feeds.insert(handle.id(), name);
+            self.task_feeds.insert(handle.id(), (name, due));
         }
         debug!(
             started,
@@ -257,11 +275,13 @@ impl Daemon {
     /// due time the poll computed (kept in memory even when storing it failed).
     fn finished(&mut self, joined: Result<(tokio::task::Id, PollTask), tokio::task::JoinError>) {
         let id = joined.as_ref().map_or_else(|e| e.id(), |(id, _)| *id);
-        let name = self.task_feeds.remove(&id).unwrap_or_default();
+        let (name, due) = self.task_feeds.remove(&id).unwrap_or_default();
         self.running.remove(&name);
         let now = self.clock.now().timestamp();
         let next_due = match joined {
-            Ok((_, Some(polled))) => {
+            Ok((_, Some((started_ms, polled)))) => {
+                let due_ms = due.saturating_mul(1000).max(self.started_ms);
+                self.lateness.record(started_ms.saturating_sub(due_ms));
                 match &polled.report {
                     Ok(report) => self.written_since_start += report.written,
                     Err(_) => self.failures_since_start += 1,
@@ -315,6 +335,30 @@ impl Daemon {
         );
         self.refresher = Arc::new(refresher);
         self.load_feeds(&schedule);
+    }
+
+    /// Logs how late the polls of the last [`SCHEDULE_REPORT_EVERY`]
+    /// started, once that much time has passed since the last report.
+    fn report_schedule(&mut self) {
+        let now_ms = self.clock.now().timestamp_millis();
+        let every_ms = i64::try_from(SCHEDULE_REPORT_EVERY.as_millis()).unwrap_or(i64::MAX);
+        if now_ms.saturating_sub(self.reported_ms) < every_ms {
+            return;
+        }
+        let window_s = (now_ms - self.reported_ms) as f64 / 1000.0;
+        self.reported_ms = now_ms;
+        if let Some(late) = self.lateness.take() {
+            info!(
+                polls = late.polls,
+                window_s,
+                late_median_ms = late.median_ms,
+                late_p99_ms = late.p99_ms,
+                late_max_ms = late.max_ms,
+                queued = self.queue.len(),
+                running = self.running.len(),
+                "schedule"
+            );
+        }
     }
 
     /// The one-line status systemd shows.

@@ -47,15 +47,16 @@ impl DueQueue {
         self.by_due.first().map(|(due, _)| *due)
     }
 
-    /// Takes the soonest feed out of the queue if it is due at `now`.
-    pub fn pop_due(&mut self, now: i64) -> Option<String> {
+    /// Takes the soonest feed out of the queue if it is due at `now`, with
+    /// the time it was due.
+    pub fn pop_due(&mut self, now: i64) -> Option<(i64, String)> {
         let (due, _) = self.by_due.first()?;
         if *due > now {
             return None;
         }
-        let (_, feed) = self.by_due.pop_first()?;
+        let (due, feed) = self.by_due.pop_first()?;
         self.due_of.remove(&feed);
-        Some(feed)
+        Some((due, feed))
     }
 
     /// How many feeds are queued.
@@ -82,12 +83,16 @@ mod tests {
         queue.set("never-polled", 0);
         assert_eq!(queue.len(), 4);
         assert_eq!(queue.next_due(), Some(0));
-        assert_eq!(queue.pop_due(15).as_deref(), Some("never-polled"));
-        assert_eq!(queue.pop_due(15).as_deref(), Some("c"));
+        assert_eq!(queue.pop_due(15), Some((0, "never-polled".to_string())));
+        assert_eq!(queue.pop_due(15), Some((10, "c".to_string())));
         assert_eq!(queue.pop_due(15), None, "a and b are not due yet");
         assert_eq!(queue.next_due(), Some(20));
-        assert_eq!(queue.pop_due(20).as_deref(), Some("a"), "ties by name");
-        assert_eq!(queue.pop_due(20).as_deref(), Some("b"));
+        assert_eq!(
+            queue.pop_due(20),
+            Some((20, "a".to_string())),
+            "ties by name"
+        );
+        assert_eq!(queue.pop_due(20), Some((20, "b".to_string())));
         assert!(queue.is_empty());
         assert_eq!(queue.next_due(), None);
     }
@@ -105,7 +110,7 @@ mod tests {
         assert!(!queue.remove("a"));
         assert_eq!(queue.due("a"), None);
         assert_eq!(queue.next_due(), Some(50));
-        assert_eq!(queue.pop_due(1_000).as_deref(), Some("b"));
+        assert_eq!(queue.pop_due(1_000), Some((50, "b".to_string())));
         assert_eq!(queue.pop_due(1_000), None);
     }
 }

@@ -157,16 +157,25 @@ pub struct Polled {
     pub disabled: bool,
 }
 
-/// Logs what a poll came to: `info` for a success, `warn` for a failure.
+/// Logs what a poll came to: `info` for a poll that wrote posts, `debug`
+/// for one that found nothing new (at 100,000 feeds, hundreds a second that
+/// say nothing; the daemon's minutely `schedule` line counts them), `warn`
+/// for a failure.
 pub fn log(result: &Result<Refreshed, FeedError>, elapsed_ms: i64) {
     match result {
-        Ok(done) => tracing::info!(
+        Ok(done) if done.report.written > 0 => tracing::info!(
             new_items = done.report.written,
             seen = done.report.seen,
             skipped = done.report.skipped,
             elapsed_ms,
-            not_modified = done.report.not_modified,
             "polled"
+        ),
+        Ok(done) => tracing::debug!(
+            seen = done.report.seen,
+            skipped = done.report.skipped,
+            elapsed_ms,
+            not_modified = done.report.not_modified,
+            "polled, nothing new"
         ),
         Err(err) => tracing::warn!(error = %err, elapsed_ms, "poll failed"),
     }
