@@ -170,7 +170,7 @@ fn main() -> std::io::Result<()> {
                 );
             }
             let content = if kind == "full" {
-                full_post(&mut rng, &base, f)
+                full_post(&mut rng, base, f)
             } else {
                 String::new()
             };

@@ -186,7 +186,7 @@ impl Config {
 
     /// Validates config `text` as if read from `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+        let raw: RawConfig = validate::parse_raw(text).map_err(|e| ConfigError::Syntax {
             path: path.to_path_buf(),
             line: e.span().map_or(0, |s| line_of(text, s.start)),
             message: e.message().trim().to_string(),
@@ -357,6 +357,84 @@ mod tests {
         assert_eq!(feed.backfill, DEFAULT_BACKFILL);
         assert_eq!(feed.interval, DEFAULT_INTERVAL);
         assert!(feed.summary_selector.is_empty());
+    }
+
+    /// A config of `n` feeds, each with a few keys; `extra(i)` adds lines to feed `i`.
+    fn many_feeds(n: usize, extra: impl Fn(usize) -> String) -> String {
+        let mut text = String::from(
+            "concurrency = 4\n[[rule]]\nname = \"r\"\nhosts = [\"example.com\"]\ncontent = [\"article\"]\n",
+        );
+        for i in 0..n {
+            text.push_str(&format!(
+                "[[feed]]\nname = \"feed-{i}\"\nurl = \"https://example.com/{i}.xml\"\ninterval = \"{}m\"\n{}",
+                30 + i % 7,
+                extra(i)
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn a_big_config_parsed_in_pieces_equals_the_whole() {
+        let text = many_feeds(12_345, |i| {
+            if i % 1000 == 0 {
+                "tags = [\"a\", \"b\"]\n".to_string()
+            } else {
+                String::new()
+            }
+        });
+        let cfg = parse(&text).expect("valid config");
+        assert_eq!(cfg.concurrency, 4);
+        assert_eq!(cfg.feeds.len(), 12_345);
+        assert_eq!(cfg.rules.len(), 1);
+        for (i, feed) in cfg.feeds.iter().enumerate() {
+            assert_eq!(feed.name, format!("feed-{i}"));
+            assert_eq!(feed.url.as_str(), format!("https://example.com/{i}.xml"));
+            assert_eq!(feed.interval, Duration::from_secs(60 * (30 + i as u64 % 7)));
+            assert_eq!(feed.tags.len(), if i % 1000 == 0 { 2 } else { 0 }, "{i}");
+        }
+        let whole: RawConfig = toml::from_str(&text).expect("parses whole");
+        let pieces = validate::parse_raw(&text).expect("parses in pieces");
+        let spans = |raw: &RawConfig| raw.feed.iter().map(|f| f.span()).collect::<Vec<_>>();
+        assert_eq!(
+            spans(&pieces),
+            spans(&whole),
+            "the pieces' spans are the file's"
+        );
+
+        // An error in a late piece names its line in the whole file.
+        let bad = text.replacen(
+            "url = \"https://example.com/11000.xml\"",
+            "url = \"https://example.com/11000.xml\"\nbogus = 1",
+            1,
+        );
+        let line = bad
+            .lines()
+            .position(|l| l == "bogus = 1")
+            .expect("bad line")
+            + 1;
+        let err = parse(&bad).expect_err("unknown key").to_string();
+        assert!(
+            err.contains(&format!("linkpost.toml:{line}: unknown field `bogus`")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_header_line_inside_a_multi_line_string_is_not_a_cut() {
+        // Feed 4999's tag holds the 5,000th line that reads `[[feed]]`,
+        // where the first cut would be made.
+        let text = many_feeds(6_000, |i| {
+            if i == 4_999 {
+                "tags = [\"\"\"\n[[feed]]\n\"\"\"]\n".to_string()
+            } else {
+                String::new()
+            }
+        });
+        let cfg = parse(&text).expect("valid config");
+        assert_eq!(cfg.feeds.len(), 6_000);
+        assert_eq!(cfg.feeds[4_999].tags, ["[[feed]]\n"]);
+        assert_eq!(cfg.feeds[5_000].name, "feed-5000");
     }
 
     #[test]

@@ -36,6 +36,65 @@ pub struct RawConfig {
     pub(super) rule: Vec<Spanned<crate::extract::RuleSpec>>,
 }
 
+/// `[[feed]]` and `[[rule]]` tables per piece when a big config is parsed
+/// piecewise.
+const TABLES_PER_PIECE: usize = 5_000;
+
+/// Reads the config text as serde sees it.
+///
+/// A config of many thousands of feeds is parsed in pieces of
+/// [`TABLES_PER_PIECE`] tables, cut before a line that reads `[[feed]]` or
+/// `[[rule]]`: the toml parser holds every token of what it parses, some 20
+/// times the text, so a 100,000-feed file (11 MB) would need 250 MB at once.
+/// Each piece is parsed at its own byte offsets (padded with spaces), so
+/// spans, and the lines errors name, are those of the whole file. A cut can
+/// only be wrong inside a multi-line string, which leaves a piece that does
+/// not parse; any piece that fails sends the whole text through the parser
+/// at once, so errors read exactly as they do for a small file.
+pub(super) fn parse_raw(text: &str) -> Result<RawConfig, toml::de::Error> {
+    let starts = piece_starts(text);
+    if starts.len() > 1
+        && let Some(raw) = parse_pieces(text, &starts)
+    {
+        return Ok(raw);
+    }
+    toml::from_str(text)
+}
+
+/// Where each piece starts: 0, then every [`TABLES_PER_PIECE`]th table header.
+fn piece_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    let (mut tables, mut offset) = (0, 0);
+    for line in text.split_inclusive('\n') {
+        if matches!(line.trim(), "[[feed]]" | "[[rule]]") {
+            if tables > 0 && tables % TABLES_PER_PIECE == 0 {
+                starts.push(offset);
+            }
+            tables += 1;
+        }
+        offset += line.len();
+    }
+    starts
+}
+
+/// Parses the pieces and joins their tables; `None` when any piece fails.
+fn parse_pieces(text: &str, starts: &[usize]) -> Option<RawConfig> {
+    let mut ends = starts.iter().skip(1).copied().chain([text.len()]);
+    let first_end = ends.next()?;
+    let mut raw: RawConfig = toml::from_str(text.get(..first_end)?).ok()?;
+    let mut padded = String::with_capacity(text.len());
+    for (&start, end) in starts.iter().skip(1).zip(ends) {
+        padded.clear();
+        padded.extend(std::iter::repeat_n(' ', start));
+        padded.push_str(text.get(start..end)?);
+        // Only tables follow the first header: a piece holds no top-level key.
+        let piece: RawConfig = toml::from_str(&padded).ok()?;
+        raw.feed.extend(piece.feed);
+        raw.rule.extend(piece.rule);
+    }
+    Some(raw)
+}
+
 /// One `[[feed]]` table as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

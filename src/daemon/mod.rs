@@ -108,8 +108,9 @@ pub async fn run(
     loop {
         daemon.start_due_polls();
         notifier.status(&daemon.status());
-        // No feed waiting means nothing to wake for but a poll's end or a
-        // signal: no timer, so a paused test clock never jumps ahead.
+        // No feed waiting, or no room for another poll, means nothing to
+        // wake for but a poll's end or a signal: no timer, so a paused test
+        // clock never jumps ahead.
         let sleep = daemon.time_until_next_due();
         tokio::select! {
             signal = signals.recv() => match signal {
@@ -231,11 +232,16 @@ impl Daemon {
         self.queue = queue;
     }
 
-    /// Starts a poll task for every feed due now.
+    /// Starts a poll task for every feed due now, as long as fewer than
+    /// [`Refresher::polls_in_progress`] run: the others stay queued (a task
+    /// per waiting feed would hold a poll's whole state in memory, for
+    /// 100,000 feeds due at a first start) and start as polls finish.
     fn start_due_polls(&mut self) {
         let now = self.clock.now().timestamp();
         let mut started = 0;
-        while let Some((due, name)) = self.queue.pop_due(now) {
+        while self.running.len() < self.refresher.polls_in_progress()
+            && let Some((due, name)) = self.queue.pop_due(now)
+        {
             let Some(feed) = self.feeds.get(&name).cloned() else {
                 continue;
             };
@@ -262,8 +268,12 @@ impl Daemon {
         );
     }
 
-    /// How long until the next queued feed is due; `None` when none is queued.
+    /// How long until the next queued feed is due; `None` when none is
+    /// queued or no more polls may start until one finishes.
     fn time_until_next_due(&self) -> Option<Duration> {
+        if self.running.len() >= self.refresher.polls_in_progress() {
+            return None;
+        }
         let due = self.queue.next_due()?;
         let ms = due
             .saturating_mul(1000)

@@ -71,72 +71,91 @@ impl Store {
     pub fn feed_state(&self, name: &str) -> Result<Option<FeedState>, StoreError> {
         let state = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT name, url, etag, last_modified, last_poll, last_status, last_error,
                         consecutive_errors, next_due, first_poll_done, disabled
                  FROM feeds WHERE name = ?1",
-                [name],
-                |row| {
-                    Ok(FeedState {
-                        name: row.get(0)?,
-                        url: row.get(1)?,
-                        validators: Validators {
-                            etag: row.get(2)?,
-                            last_modified: row.get(3)?,
-                        },
-                        last_poll: row.get(4)?,
-                        last_status: row.get(5)?,
-                        last_error: row.get(6)?,
-                        consecutive_errors: row.get(7)?,
-                        next_due: row.get(8)?,
-                        first_poll_done: row.get(9)?,
-                        disabled: row.get(10)?,
-                    })
-                },
-            )
+            )?
+            .query_row([name], |row| {
+                Ok(FeedState {
+                    name: row.get(0)?,
+                    url: row.get(1)?,
+                    validators: Validators {
+                        etag: row.get(2)?,
+                        last_modified: row.get(3)?,
+                    },
+                    last_poll: row.get(4)?,
+                    last_status: row.get(5)?,
+                    last_error: row.get(6)?,
+                    consecutive_errors: row.get(7)?,
+                    next_due: row.get(8)?,
+                    first_poll_done: row.get(9)?,
+                    disabled: row.get(10)?,
+                })
+            })
             .optional()?;
         self.count_feed_rows(usize::from(state.is_some()));
         Ok(state)
     }
 
-    /// Records the outcome of one poll.
+    /// Records the outcome of one poll, in one statement (an upsert, so the
+    /// first poll of a feed makes its row).
     ///
     /// A success (no `error`) resets the error count, marks the first poll
     /// done and, on a fetched body, replaces the validators. A failure keeps
     /// the validators and counts one more consecutive error.
     pub fn record_poll(&mut self, poll: &PollOutcome) -> Result<(), StoreError> {
-        let name = &poll.feed;
-        let tx = self.write_tx()?;
-        tx.execute(
-            "INSERT INTO feeds (name, url) VALUES (?1, ?2)
-             ON CONFLICT (name) DO UPDATE SET url = excluded.url",
-            params![name, poll.url],
-        )?;
+        self.check_batch_alive()?;
         match &poll.error {
             None => {
-                tx.execute(
-                    "UPDATE feeds SET last_poll = ?2, next_due = ?3, last_status = ?4, last_error = NULL,
-                            consecutive_errors = 0, first_poll_done = first_poll_done OR ?5
-                     WHERE name = ?1",
-                    params![name, poll.polled_at, poll.next_due, poll.status, poll.complete],
-                )?;
-                if let Some(v) = &poll.validators {
-                    tx.execute(
-                        "UPDATE feeds SET etag = ?2, last_modified = ?3 WHERE name = ?1",
-                        params![name, v.etag, v.last_modified],
-                    )?;
-                }
+                let (replace, etag, last_modified) = match &poll.validators {
+                    Some(v) => (true, v.etag.as_deref(), v.last_modified.as_deref()),
+                    None => (false, None, None),
+                };
+                self.conn
+                    .prepare_cached(
+                        "INSERT INTO feeds (name, url, last_poll, next_due, last_status, first_poll_done, etag, last_modified)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                         ON CONFLICT (name) DO UPDATE SET url = excluded.url, last_poll = excluded.last_poll,
+                            next_due = excluded.next_due, last_status = excluded.last_status, last_error = NULL,
+                            consecutive_errors = 0, first_poll_done = first_poll_done OR excluded.first_poll_done,
+                            etag = iif(?9, excluded.etag, etag),
+                            last_modified = iif(?9, excluded.last_modified, last_modified)",
+                    )?
+                    .execute(params![
+                        poll.feed,
+                        poll.url,
+                        poll.polled_at,
+                        poll.next_due,
+                        poll.status,
+                        poll.complete,
+                        etag,
+                        last_modified,
+                        replace
+                    ])?;
             }
             Some(error) => {
-                tx.execute(
-                    "UPDATE feeds SET last_poll = ?2, next_due = ?3, last_status = ?4, last_error = ?5,
-                            consecutive_errors = consecutive_errors + 1, disabled = disabled OR ?6
-                     WHERE name = ?1",
-                    params![name, poll.polled_at, poll.next_due, poll.status, error, poll.disable],
-                )?;
+                self.conn
+                    .prepare_cached(
+                        "INSERT INTO feeds (name, url, last_poll, next_due, last_status, last_error,
+                                            consecutive_errors, disabled)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)
+                         ON CONFLICT (name) DO UPDATE SET url = excluded.url, last_poll = excluded.last_poll,
+                            next_due = excluded.next_due, last_status = excluded.last_status,
+                            last_error = excluded.last_error, consecutive_errors = consecutive_errors + 1,
+                            disabled = disabled OR excluded.disabled",
+                    )?
+                    .execute(params![
+                        poll.feed,
+                        poll.url,
+                        poll.polled_at,
+                        poll.next_due,
+                        poll.status,
+                        error,
+                        poll.disable
+                    ])?;
             }
         }
-        tx.commit()?;
         Ok(())
     }
 

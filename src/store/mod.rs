@@ -245,14 +245,20 @@ impl Store {
         Ok(usize::try_from(version).unwrap_or(usize::MAX))
     }
 
+    /// Refuses to write when a [`Store::batch`] is open but SQLite ended its
+    /// transaction (a full disk): writing on in a transaction of its own
+    /// would commit part of a batch that was meant to be whole.
+    fn check_batch_alive(&self) -> Result<(), StoreError> {
+        if self.in_batch && self.conn.is_autocommit() {
+            return Err(StoreError::TransactionLost);
+        }
+        Ok(())
+    }
+
     /// A write transaction: a top-level `BEGIN IMMEDIATE`, or a savepoint
     /// inside a [`Store::batch`].
     fn write_tx(&mut self) -> Result<WriteTx<'_>, StoreError> {
-        if self.in_batch && self.conn.is_autocommit() {
-            // Writing on in a transaction of its own would commit part of
-            // a batch that was meant to be whole.
-            return Err(StoreError::TransactionLost);
-        }
+        self.check_batch_alive()?;
         Ok(if self.conn.is_autocommit() {
             WriteTx::Top(
                 self.conn
@@ -280,7 +286,12 @@ impl Store {
         if durable {
             self.conn.pragma_update(None, "synchronous", "FULL")?;
         }
-        let result = self.conn.execute_batch("BEGIN IMMEDIATE").map(|()| {
+        // Prepared once: a daemon runs a batch every few polls.
+        let begun = self
+            .conn
+            .prepare_cached("BEGIN IMMEDIATE")
+            .and_then(|mut begin| begin.execute([]));
+        let result = begun.map(|_| {
             self.in_batch = true;
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
             self.in_batch = false;
@@ -291,8 +302,12 @@ impl Store {
             // SQLite may have ended the transaction itself (a full disk):
             // then there is nothing to commit, and the batch failed.
             Ok(Ok(Ok(_))) if self.conn.is_autocommit() => Err(StoreError::TransactionLost),
-            Ok(Ok(Ok(value))) => match self.conn.execute_batch("COMMIT") {
-                Ok(()) => Ok(value),
+            Ok(Ok(Ok(value))) => match self
+                .conn
+                .prepare_cached("COMMIT")
+                .and_then(|mut commit| commit.execute([]))
+            {
+                Ok(_) => Ok(value),
                 Err(e) => {
                     self.rollback();
                     Err(e.into())
