@@ -8,6 +8,13 @@ use chrono::{DateTime, Utc};
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// Now.
     fn now(&self) -> DateTime<Utc>;
+
+    /// Whether this clock moves only when every task is idle (tokio's
+    /// paused time in tests): a task waiting on another thread must then
+    /// look busy to tokio, or the clock jumps past work still being done.
+    fn moves_when_idle(&self) -> bool {
+        false
+    }
 }
 
 /// The system clock.
@@ -39,6 +46,10 @@ impl PausedClock {
 }
 
 impl Clock for PausedClock {
+    fn moves_when_idle(&self) -> bool {
+        true
+    }
+
     fn now(&self) -> DateTime<Utc> {
         let elapsed = tokio::time::Instant::now() - self.started;
         chrono::Duration::from_std(elapsed)

@@ -33,7 +33,7 @@ use crate::feed::{self, ParseError};
 use crate::fetch::{Fetch, FetchOutcome, Fetched, Fetcher, HostLimiter, Reach, Validators};
 use crate::post::{self, render_post};
 use crate::store::{FeedState, Store, StoreError, lock_shared};
-use crate::writer::{PostToWrite, WriteError, Writer, Written, wait_for_writer};
+use crate::writer::{PostToWrite, WriteError, Writer, Written};
 
 pub mod article;
 pub mod classify;
@@ -112,6 +112,7 @@ impl Refresher {
             Arc::clone(&shared.store),
             config.output_dir.clone(),
             config.durable_writes,
+            shared.clock.moves_when_idle(),
         )?;
         Ok(Refresher {
             fetcher,
@@ -157,16 +158,23 @@ impl Refresher {
         Ok(run_blocking(move || f(&mut lock_shared(&store))).await??)
     }
 
+    /// Feed `name`'s record in the store: read right here when the store is
+    /// free (a point query on a cached page, microseconds), else on the
+    /// blocking pool, which waits for the writer's transaction to end.
+    async fn feed_state(&self, name: &str) -> Result<Option<FeedState>, FeedError> {
+        if let Ok(store) = self.store.try_lock() {
+            return Ok(store.feed_state(name)?);
+        }
+        let name = name.to_string();
+        self.with_store(move |s| s.feed_state(&name)).await
+    }
+
     /// Polls one feed and records what came of it.
     pub async fn poll_feed(&self, feed: &Arc<FeedConfig>) -> Polled {
         let span = info_span!("poll", feed = %feed.name, url = %feed.url);
         async {
             let started = self.clock.now();
-            let name = feed.name.clone();
-            let state = match self
-                .with_store::<_, FeedError, _>(move |s| s.feed_state(&name))
-                .await
-            {
+            let state = match self.feed_state(&feed.name).await {
                 Ok(state) => state,
                 Err(err) => {
                     warn!(error = %err, "cannot read the feed's state");
@@ -242,7 +250,7 @@ impl Refresher {
         report.interrupted = submitted.interrupted;
         // Written posts are waited for without a working slot.
         drop(working);
-        let (written, seen) = collect_answers(submitted.answers).await?;
+        let (written, seen) = collect_answers(&self.writer, submitted.answers).await?;
         report.written = written;
         report.seen += seen;
         Ok(Refreshed {
@@ -420,11 +428,12 @@ struct Submitted {
 /// turned out to be known already; the first failure fails the poll (its
 /// posts stay claimed, and the next run finishes them).
 async fn collect_answers(
+    writer: &Writer,
     answers: Vec<oneshot::Receiver<Result<Written, WriteError>>>,
 ) -> Result<(usize, usize), FeedError> {
     let (mut written, mut seen) = (0, 0);
     let mut first_error = None;
-    for answer in wait_for_writer(answers).await {
+    for answer in writer.answers(answers).await {
         match answer {
             Some(Ok(Written::New)) => written += 1,
             Some(Ok(Written::Seen)) => seen += 1,

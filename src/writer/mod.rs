@@ -131,13 +131,22 @@ enum Work {
 #[derive(Debug, Clone)]
 pub struct Writer {
     jobs: mpsc::Sender<Work>,
+    /// Wait for answers from the blocking pool (see [`wait_for_writer`]).
+    hold_clock: bool,
 }
 
 impl Writer {
     /// Starts the writer's two threads for posts in `dir`: one claims
     /// batches, the other writes, syncs and marks them, so the next batch is
-    /// claimed while the last one is written.
-    pub fn start(store: Arc<Mutex<Store>>, dir: PathBuf, durable: bool) -> std::io::Result<Writer> {
+    /// claimed while the last one is written. With `hold_clock` (a clock
+    /// that moves when every task is idle), waits for the writer look busy
+    /// to tokio; otherwise they are plain awaits.
+    pub fn start(
+        store: Arc<Mutex<Store>>,
+        dir: PathBuf,
+        durable: bool,
+        hold_clock: bool,
+    ) -> std::io::Result<Writer> {
         let (jobs, queue) = mpsc::channel(QUEUE_ITEMS);
         // One claimed batch waits while another is written: bounded memory.
         let (claimed_tx, claimed_rx) = std::sync::mpsc::sync_channel::<ClaimedBatch>(1);
@@ -152,7 +161,23 @@ impl Writer {
         std::thread::Builder::new()
             .name("linkpost-writer".into())
             .spawn(move || claim::claim_batches(queue, &store, durable, &claimed_tx))?;
-        Ok(Writer { jobs })
+        Ok(Writer { jobs, hold_clock })
+    }
+
+    /// Waits for answers from the writer's threads; `None` for an answer
+    /// that never came.
+    pub async fn answers<T: Send + 'static>(
+        &self,
+        answers: Vec<oneshot::Receiver<T>>,
+    ) -> Vec<Option<T>> {
+        if self.hold_clock {
+            return wait_for_writer(answers).await;
+        }
+        let mut received = Vec::with_capacity(answers.len());
+        for answer in answers {
+            received.push(answer.await.ok());
+        }
+        received
     }
 
     /// Queues a feed's `posts`, to be claimed together, in order, in one
@@ -187,7 +212,7 @@ impl Writer {
             .send(Work::Record(outcome, reply))
             .await
             .map_err(|_| WriteError::Stopped)?;
-        wait_for_writer(vec![answer])
+        self.answers(vec![answer])
             .await
             .pop()
             .flatten()
@@ -201,7 +226,7 @@ impl Writer {
             .send(Work::Flush(reply))
             .await
             .map_err(|_| WriteError::Stopped)?;
-        wait_for_writer(vec![answer])
+        self.answers(vec![answer])
             .await
             .pop()
             .flatten()
@@ -213,10 +238,10 @@ impl Writer {
 /// than as an idle task: to tokio, work on the writer's threads is then work
 /// in progress, so a paused test clock cannot jump past it (under
 /// `tokio::time::pause()` time moves when every task is idle). One hop per
-/// wait, however many answers. `None` for an answer that never came.
-pub async fn wait_for_writer<T: Send + 'static>(
-    answers: Vec<oneshot::Receiver<T>>,
-) -> Vec<Option<T>> {
+/// wait, however many answers, but two thread wake-ups more than an await:
+/// [`Writer::answers`] uses it only for such a clock. `None` for an answer
+/// that never came.
+async fn wait_for_writer<T: Send + 'static>(answers: Vec<oneshot::Receiver<T>>) -> Vec<Option<T>> {
     let count = answers.len();
     tokio::task::spawn_blocking(move || {
         answers
