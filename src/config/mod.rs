@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use validate::{LineCounter, Validator, line_of, resolve_feed_url};
 pub use validate::{RawConfig, parse_size};
-use validate::{Validator, line_of, resolve_feed_url};
 
 /// Default database file, relative to the config file's folder.
 pub const DEFAULT_DATABASE: &str = "linkpost.db";
@@ -212,6 +212,11 @@ impl Config {
 
         let mut names = HashSet::new();
         let mut feeds = Vec::with_capacity(raw.feed.len());
+        // Lines of warnings, counted on from the last one: feeds come in
+        // file order, so thousands of warnings cost one pass over the text.
+        let mut lines = LineCounter::new(text);
+        // (first feed, its line, its interval, how many) with a short interval.
+        let mut short_intervals: Option<(usize, usize, Duration, usize)> = None;
         for (i, spanned) in raw.feed.iter().enumerate() {
             let feed = spanned.get_ref();
             let key = |k: &str| format!("feed[{i}].{k}");
@@ -239,13 +244,13 @@ impl Config {
                 .transpose()?
                 .unwrap_or(DEFAULT_INTERVAL);
             if interval < MIN_RECOMMENDED_INTERVAL {
-                warnings.push(format!(
-                    "{}:{}: {}: interval {} is under a minute; fine for local feeds, impolite to servers",
-                    path.display(),
-                    line_of(text, spanned.span().start),
-                    key("interval"),
-                    humantime::format_duration(interval)
-                ));
+                match &mut short_intervals {
+                    Some((_, _, _, count)) => *count += 1,
+                    None => {
+                        let line = lines.line_of(spanned.span().start);
+                        short_intervals = Some((i, line, interval, 1));
+                    }
+                }
             }
             let fetch_article = feed
                 .fetch_article
@@ -261,7 +266,7 @@ impl Config {
                     "{}:{}: {}: false has no effect on feed \"{name}\", whose summary_selector \
                      always fetches the article page",
                     path.display(),
-                    line_of(text, value.span().start),
+                    lines.line_of(value.span().start),
                     key("fetch_article"),
                 ));
             }
@@ -286,6 +291,18 @@ impl Config {
                     .or(raw.allow_private_addresses)
                     .unwrap_or(false),
             });
+        }
+        if let Some((first, line, interval, count)) = short_intervals {
+            let more = match count {
+                1 => String::new(),
+                n => format!(" (and {} more feeds)", n - 1),
+            };
+            warnings.push(format!(
+                "{}:{line}: feed[{first}].interval: interval {} is under a minute; fine for local feeds, \
+                 impolite to servers{more}",
+                path.display(),
+                humantime::format_duration(interval)
+            ));
         }
 
         let tldr_length = match &raw.tldr_length {
@@ -417,6 +434,31 @@ mod tests {
         assert!(
             err.contains(&format!("linkpost.toml:{line}: unknown field `bogus`")),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn short_intervals_warn_once_naming_the_first_and_counting_the_rest() {
+        let mut text = String::new();
+        for i in 0..20_000 {
+            let interval = if i >= 3 { "20s" } else { "30m" };
+            text.push_str(&format!(
+                "[[feed]]\nname = \"feed-{i}\"\nurl = \"https://example.com/{i}.xml\"\ninterval = \"{interval}\"\n"
+            ));
+        }
+        let cfg = parse(&text).expect("valid config");
+        let line = text
+            .lines()
+            .position(|l| l == "name = \"feed-3\"")
+            .expect("feed-3")
+            + 1;
+        assert_eq!(
+            cfg.warnings,
+            [format!(
+                "/etc/linkpost/linkpost.toml:{}: feed[3].interval: interval 20s is under a minute; \
+                 fine for local feeds, impolite to servers (and 19996 more feeds)",
+                line - 1
+            )]
         );
     }
 

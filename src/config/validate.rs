@@ -141,6 +141,36 @@ pub(super) fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// Line numbers of offsets asked in increasing order, each counted on from
+/// the last: one pass over the text however many are asked.
+pub(super) struct LineCounter<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    pub(super) fn new(text: &'a str) -> LineCounter<'a> {
+        LineCounter {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of byte `offset` (counted from the start again when
+    /// it comes before the last one asked).
+    pub(super) fn line_of(&mut self, offset: usize) -> usize {
+        if offset < self.offset {
+            (self.offset, self.line) = (0, 1);
+        }
+        let between = self.text.as_bytes().get(self.offset..offset).unwrap_or(&[]);
+        self.line += between.iter().filter(|&&b| b == b'\n').count();
+        self.offset = offset.max(self.offset);
+        self.line
+    }
+}
+
 /// The raw `connect_timeout`, `timeout` and `max_body_size` of one table.
 type RawHttpKeys<'a> = (
     &'a Option<Spanned<String>>,
