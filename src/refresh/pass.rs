@@ -4,7 +4,6 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::warn;
 
@@ -27,20 +26,27 @@ pub async fn poll_all(refresher: Arc<Refresher>) -> Result<PassReport, PassError
         .filter(|s| s.disabled)
         .map(|s| s.name)
         .collect();
-    let limit = Arc::new(Semaphore::new(refresher.polls_in_progress()));
-    let mut tasks = JoinSet::new();
-    for feed in refresher.config.feeds.clone() {
-        if disabled.contains(&feed.name) {
+    // Feeds are started as earlier ones finish: a task waiting for its turn
+    // would hold a whole poll's state, for each of 100,000 feeds.
+    let config = Arc::clone(&refresher.config);
+    let mut waiting = config.feeds.iter().filter(|feed| {
+        let skip = disabled.contains(&feed.name);
+        if skip {
             warn!(feed = %feed.name, "feed is disabled (the server said 410 Gone); remove it or reset it to poll again");
-            continue;
         }
-        let (refresher, limit, feed) = (Arc::clone(&refresher), Arc::clone(&limit), Arc::new(feed));
-        tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await.ok();
-            refresher.poll_feed(&feed).await
-        });
-    }
-    while let Some(joined) = tasks.join_next().await {
+        !skip
+    });
+    let mut tasks = JoinSet::new();
+    loop {
+        while tasks.len() < refresher.polls_in_progress()
+            && let Some(feed) = waiting.next()
+        {
+            let (refresher, feed) = (Arc::clone(&refresher), Arc::new(feed.clone()));
+            tasks.spawn(async move { refresher.poll_feed(&feed).await });
+        }
+        let Some(joined) = tasks.join_next().await else {
+            break;
+        };
         match joined {
             Ok(polled) => match polled.report {
                 Ok(feed_report) => {
