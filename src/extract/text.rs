@@ -186,7 +186,23 @@ fn push_text(node: NodeRef<'_, Node>, out: &mut String) {
 pub fn collapse_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
-    for c in text.chars() {
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        // Runs of printable ASCII (most of any text) are copied whole.
+        let run = rest
+            .bytes()
+            .position(|b| !b.is_ascii_graphic())
+            .unwrap_or(rest.len());
+        if run > 0 {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push_str(&rest[..run]);
+            rest = &rest[run..];
+            continue;
+        }
+        rest = &rest[c.len_utf8()..];
         if matches!(
             c,
             '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}'
