@@ -83,7 +83,7 @@ fn report(path: &Path, entries: bool) -> Result<(String, usize, usize), String> 
     let mut lengths = Vec::with_capacity(feed.items.len());
     let mut lines = String::new();
     for (index, item) in feed.items.iter().enumerate() {
-        let verdict = detect_teaser(item);
+        let verdict = detect_teaser(linkpost::post::EntryText::read(item).as_ref());
         counts[match verdict {
             None => 0,
             Some(Teaser::ReadMore) => 1,

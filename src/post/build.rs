@@ -24,6 +24,58 @@ pub struct ArticlePage {
     pub url: Url,
 }
 
+/// An entry's own text as a post would take it: its content when that has
+/// any text, else its summary. Read once per entry: `fetch_article = "auto"`
+/// judges it before the post is built from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryText {
+    /// The text as the HTML reads, before feed boilerplate is dropped
+    /// (a "read more" sign is looked for here).
+    pub raw: String,
+    /// The text a summary takes: boilerplate dropped, never empty.
+    pub text: String,
+    /// Which of the entry's fields it came from.
+    pub source: SummarySource,
+}
+
+impl EntryText {
+    /// `item`'s text, `None` when neither its content nor its summary has any.
+    pub fn read(item: &FeedItem) -> Option<EntryText> {
+        EntryText::of(item.content_html.as_deref(), item.summary_html.as_deref())
+    }
+
+    /// The text of an entry with this `content` and `summary` HTML.
+    pub fn of(content: Option<&str>, summary: Option<&str>) -> Option<EntryText> {
+        [
+            (content, SummarySource::Content),
+            (summary, SummarySource::Summary),
+        ]
+        .into_iter()
+        .filter_map(|(html, source)| Some((html?, source)))
+        .find_map(|(html, source)| {
+            let raw = extract::html_to_text(html);
+            let text = extract::clean_feed_text(&raw);
+            (!text.is_empty()).then_some(EntryText { raw, text, source })
+        })
+    }
+}
+
+/// What a post's text may come from besides the entry's fields.
+#[derive(Debug, Clone, Default)]
+pub struct TextSources<'a> {
+    /// The article page, when one was fetched.
+    pub page: Option<&'a ArticlePage>,
+    /// The entry's text, when it was read already ([`EntryText::read`]);
+    /// `None` reads it from the entry.
+    pub entry: Option<Option<EntryText>>,
+}
+
+impl<'a> From<Option<&'a ArticlePage>> for TextSources<'a> {
+    fn from(page: Option<&'a ArticlePage>) -> TextSources<'a> {
+        TextSources { page, entry: None }
+    }
+}
+
 /// A post ready to claim.
 #[derive(Debug, Clone)]
 pub struct BuiltPost {
@@ -36,21 +88,23 @@ pub struct BuiltPost {
 }
 
 /// Builds the post for `item` of `feed`, whose canonical link is `link`.
-/// `page` is its article page when one was fetched, read with `options`.
-pub fn build_post(
+/// `sources` holds its article page when one was fetched, read with
+/// `options`, and its own text when that was read already.
+pub fn build_post<'a>(
     feed: &FeedConfig,
     config: &Config,
     item: &FeedItem,
     link: &Url,
-    page: Option<&ArticlePage>,
+    sources: impl Into<TextSources<'a>>,
     options: &PageOptions<'_>,
     now: DateTime<Utc>,
 ) -> BuiltPost {
+    let TextSources { page, entry } = sources.into();
     let page_extract = page.map(|p| extract::extract_page(&p.html, &p.url, options));
-    let feed_text = |html: &Option<String>| {
-        html.as_deref()
-            .map(|h| extract::clean_feed_text(&extract::html_to_text(h)))
-            .filter(|t| !t.is_empty())
+    let entry_text = || {
+        entry
+            .unwrap_or_else(|| EntryText::read(item))
+            .map(|e| (e.text, e.source))
     };
     let (text, source) = page_extract
         .as_ref()
@@ -65,8 +119,7 @@ pub fn build_post(
                 p.article_text.clone().map(|t| (t, source))
             })
         })
-        .or_else(|| feed_text(&item.content_html).map(|t| (t, SummarySource::Content)))
-        .or_else(|| feed_text(&item.summary_html).map(|t| (t, SummarySource::Summary)))
+        .or_else(entry_text)
         .or_else(|| {
             page_extract
                 .as_ref()

@@ -8,5 +8,5 @@ pub mod file_name;
 pub mod front_matter;
 pub mod render;
 
-pub use build::{ArticlePage, BuiltPost, build_post};
+pub use build::{ArticlePage, BuiltPost, EntryText, TextSources, build_post};
 pub use render::{Post, render_post};

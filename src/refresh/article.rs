@@ -14,7 +14,7 @@ use crate::config::{FeedConfig, FetchArticle};
 use crate::extract::{self, PageOptions};
 use crate::feed::FeedItem;
 use crate::fetch::{self, Fetch, FetchError, FetchOutcome, HostLimiter, Reach};
-use crate::post::ArticlePage;
+use crate::post::{ArticlePage, EntryText};
 
 /// Whether an entry's article page is fetched, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,17 +51,26 @@ impl PageDecision {
     }
 }
 
-/// Whether the article page of `item`, an entry of `feed`, is fetched. Only
-/// `"auto"` reads the entry (its HTML is parsed, so call this off the async
-/// workers when there are many).
-pub fn decide_page(feed: &FeedConfig, item: &FeedItem) -> PageDecision {
+/// Whether the article page of `item`, an entry of `feed`, is fetched, and
+/// the entry's own text when deciding read it, for [`build_post`](crate::post::build_post)
+/// to use rather than read again. Only `"auto"` reads the entry (its HTML is
+/// parsed, so call this off the async workers when there are many).
+pub fn decide_page(
+    feed: &FeedConfig,
+    item: &FeedItem,
+) -> (PageDecision, Option<Option<EntryText>>) {
     if !feed.summary_selector.is_empty() {
-        return PageDecision::Selector;
+        return (PageDecision::Selector, None);
     }
     match feed.fetch_article {
-        FetchArticle::Always => PageDecision::Always,
-        FetchArticle::Never => PageDecision::Never,
-        FetchArticle::Auto => detect_teaser(item).map_or(PageDecision::Whole, PageDecision::Teaser),
+        FetchArticle::Always => (PageDecision::Always, None),
+        FetchArticle::Never => (PageDecision::Never, None),
+        FetchArticle::Auto => {
+            let entry = EntryText::read(item);
+            let decision =
+                detect_teaser(entry.as_ref()).map_or(PageDecision::Whole, PageDecision::Teaser);
+            (decision, Some(entry))
+        }
     }
 }
 

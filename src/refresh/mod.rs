@@ -324,8 +324,8 @@ impl Refresher {
                 candidates
                     .into_iter()
                     .map(|c| {
-                        let decision = decide_page(&feed, &c.item);
-                        (c, decision)
+                        let (decision, entry) = decide_page(&feed, &c.item);
+                        (c, decision, entry)
                     })
                     .collect::<Vec<_>>()
             })
@@ -350,7 +350,7 @@ impl Refresher {
             let mut chunk = vec![first];
             while !fetches
                 && chunk.len() < BUILD_CHUNK
-                && let Some(next) = pending.next_if(|(_, decision)| !decision.fetches())
+                && let Some(next) = pending.next_if(|(_, decision, _)| !decision.fetches())
             {
                 chunk.push(next);
             }
@@ -366,11 +366,11 @@ impl Refresher {
         &self,
         feed: &Arc<FeedConfig>,
         selectors: &Arc<FeedSelectors>,
-        chunk: Vec<(Candidate, PageDecision)>,
+        chunk: Vec<Decided>,
         now: DateTime<Utc>,
     ) -> Result<Vec<PostToWrite>, FeedError> {
         let mut pages = Vec::with_capacity(chunk.len());
-        for (candidate, decision) in &chunk {
+        for (candidate, decision, _) in &chunk {
             let page = if decision.fetches() {
                 debug!(item_url = %candidate.link, reason = decision.as_str(), "fetching the article page");
                 let fetcher = self.fetcher.as_ref();
@@ -387,13 +387,17 @@ impl Refresher {
             chunk
                 .into_iter()
                 .zip(pages)
-                .map(|((candidate, _), page)| {
+                .map(|((candidate, _, entry), page)| {
+                    let sources = post::TextSources {
+                        page: page.as_ref(),
+                        entry,
+                    };
                     let built = post::build_post(
                         &feed,
                         &config,
                         &candidate.item,
                         &candidate.link,
-                        page.as_ref(),
+                        sources,
                         &selectors.options(),
                         now,
                     );
@@ -417,6 +421,10 @@ impl Refresher {
         .await?)
     }
 }
+
+/// A new entry, whether its page is fetched, and its own text when deciding
+/// read it ([`decide_page`]).
+type Decided = (Candidate, PageDecision, Option<Option<post::EntryText>>);
 
 /// The posts a poll handed to the writer, and whether shutdown cut it short.
 struct Submitted {

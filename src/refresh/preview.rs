@@ -56,7 +56,7 @@ pub async fn preview_feed(
         let Some(link) = item.link.as_ref().map(canonicalize) else {
             continue;
         };
-        let decision = decide_page(feed, &item);
+        let (decision, entry) = decide_page(feed, &item);
         let page = if decision.fetches() {
             fetch_article(fetcher, &hosts, feed, &selectors, &link).await
         } else {
@@ -67,7 +67,10 @@ pub async fn preview_feed(
             config,
             &item,
             &link,
-            page.as_ref(),
+            crate::post::TextSources {
+                page: page.as_ref(),
+                entry,
+            },
             &selectors.options(),
             now,
         );

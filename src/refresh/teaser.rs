@@ -19,8 +19,8 @@
 //! five whole articles of 982 to 5,240 characters, while no excerpt that
 //! ends in one is longer than 301, so short anyway.
 
-use crate::extract::{clean_feed_text, html_to_text, without_appeared_first_on};
-use crate::feed::FeedItem;
+use crate::extract::without_appeared_first_on;
+use crate::post::EntryText;
 
 /// Feed text shorter than this many characters is taken for a teaser.
 ///
@@ -61,31 +61,17 @@ impl Teaser {
     }
 }
 
-/// Whether `item` carries only a teaser of its article, and why; `None` when
-/// its text looks whole.
-///
-/// It judges the text a post would take from the feed: the entry's content
-/// when that has any text, else its summary.
-pub fn detect_teaser(item: &FeedItem) -> Option<Teaser> {
-    detect_in(item.content_html.as_deref(), item.summary_html.as_deref())
-}
-
-fn detect_in(content_html: Option<&str>, summary_html: Option<&str>) -> Option<Teaser> {
-    let Some((raw, clean)) = [content_html, summary_html]
-        .into_iter()
-        .flatten()
-        .map(|html| {
-            let raw = html_to_text(html);
-            let clean = clean_feed_text(&raw);
-            (raw, clean)
-        })
-        .find(|(_, clean)| !clean.is_empty())
-    else {
+/// Whether an entry whose own text is `entry` ([`EntryText::read`]: the
+/// text a post would take from the feed, its content when that has any,
+/// else its summary) carries only a teaser of its article, and why; `None`
+/// when its text looks whole.
+pub fn detect_teaser(entry: Option<&EntryText>) -> Option<Teaser> {
+    let Some(EntryText { raw, text, .. }) = entry else {
         return Some(Teaser::Empty);
     };
-    if ends_in_read_more(without_appeared_first_on(&raw)) {
+    if ends_in_read_more(without_appeared_first_on(raw)) {
         Some(Teaser::ReadMore)
-    } else if clean.chars().count() < TEASER_MAX_CHARS {
+    } else if text.chars().count() < TEASER_MAX_CHARS {
         Some(Teaser::Short)
     } else {
         None
@@ -179,7 +165,7 @@ mod tests {
 
     /// The verdict on an entry with this content and summary HTML.
     fn verdict(content: Option<&str>, summary: Option<&str>) -> Option<Teaser> {
-        detect_in(content, summary)
+        detect_teaser(EntryText::of(content, summary).as_ref())
     }
 
     /// A whole article's text, long enough to be no teaser by length.
