@@ -19,7 +19,7 @@ use main_content::{Page, main_content, outermost_matches};
 pub use rules::{Rule, RuleError, RuleSpec, builtin_rules};
 use text::element_text;
 pub use text::{
-    clean_feed_text, collapse_whitespace, cut_text, html_to_text, without_appeared_first_on,
+    clean_feed_text, collapse_whitespace, cut_text, html_to_text, tail, without_appeared_first_on,
 };
 
 /// Where a post's summary text came from.

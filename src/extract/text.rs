@@ -236,12 +236,29 @@ fn is_wide(c: char) -> bool {
 /// and many WordPress themes append to feed text.
 pub fn without_appeared_first_on(text: &str) -> &str {
     let text = text.trim_end();
-    match text.rfind("The post ") {
-        Some(pos) if text[pos..].contains(" appeared first on ") && text.ends_with('.') => {
-            &text[..pos]
-        }
+    if !text.ends_with('.') {
+        return text;
+    }
+    // The line is the text's last: only its end is searched, not the whole
+    // of a 30 KB post.
+    let end = tail(text, APPEARED_FIRST_ON_MAX);
+    let start = text.len() - end.len();
+    match end.rfind("The post ") {
+        Some(pos) if end[pos..].contains(" appeared first on ") => &text[..start + pos],
         _ => text,
     }
+}
+
+/// Longest "The post X appeared first on Y." line looked for, in bytes.
+const APPEARED_FIRST_ON_MAX: usize = 2048;
+
+/// The last `max` bytes of `text` or fewer, starting at a character.
+pub fn tail(text: &str, max: usize) -> &str {
+    let mut start = text.len().saturating_sub(max);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..]
 }
 
 /// Removes the boilerplate WordPress and friends append to feed descriptions.
@@ -360,6 +377,17 @@ pub fn cut_text(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tail_starts_at_a_character_and_the_appeared_first_line_goes_from_long_text() {
+        assert_eq!(tail("aé", 1), "");
+        assert_eq!(tail("aé", 2), "é");
+        assert_eq!(tail("ab", 9), "ab");
+        let body = "Words of a long article. ".repeat(1_200);
+        let text = format!("{body}The post Long <b>one</b> appeared first on Blog.");
+        assert_eq!(without_appeared_first_on(&text), body);
+        assert_eq!(without_appeared_first_on(&body), body.trim_end());
+    }
     use proptest::prelude::*;
 
     #[test]

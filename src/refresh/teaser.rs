@@ -105,9 +105,13 @@ const READ_MORE: &[&str] = &[
     "to read this article in full, please click here",
 ];
 
+/// Bytes at the end of a text that a "read more" sign is looked for in: the
+/// longest sign with its decorations and "Continue reading"'s tail fit.
+const READ_MORE_TAIL: usize = 1024;
+
 /// Whether `text` ends in a "read more" sign.
 fn ends_in_read_more(text: &str) -> bool {
-    let lower = text.to_lowercase();
+    let lower = crate::extract::tail(text, READ_MORE_TAIL).to_lowercase();
     // Entities a feed escaped twice survive html_to_text as text.
     if lower.ends_with("[&hellip;]") || lower.ends_with("[&#8230;]") {
         return true;
@@ -177,6 +181,14 @@ mod tests {
 
     // Excerpts below are real entries from the feeds in shared/fixtures
     // (peer projects' test suites), cut where noted.
+
+    #[test]
+    fn a_read_more_sign_ends_a_long_text_too() {
+        let long = whole(&"More of the same. ".repeat(2_000));
+        assert_eq!(verdict(Some(&long), None), None);
+        let teaser = long.replace("</p>", "") + " Continue reading “The long one” »</p>";
+        assert_eq!(verdict(Some(&teaser), None), Some(Teaser::ReadMore));
+    }
 
     #[test]
     fn read_more_signs_of_real_feeds() {
