@@ -338,7 +338,9 @@ fn ends_sentence(chars: &[char], i: usize) -> bool {
 /// ends a sentence, else a prefix cut at a word boundary with `…` appended
 /// (the ellipsis counted in `max`).
 pub fn cut_text(text: &str, max: usize) -> String {
-    let chars: Vec<char> = text.chars().collect();
+    // Only the first `max` characters matter, and a few past them, to see
+    // whether a sentence ends at the limit (closing quotes, then a space).
+    let chars: Vec<char> = text.chars().take(max.saturating_add(64)).collect();
     if chars.len() <= max {
         return text.to_string();
     }
