@@ -568,7 +568,15 @@ async fn a_finished_poll_reads_one_feed_row_not_all_of_them() {
     }
     let rows = daemon.feed_rows_read();
     let polls = server.hit_count() as u64;
+    let most_polling = daemon.most_polling();
     daemon.stop().await;
+    // All 10,000 feeds are due at the first start; only 4 × concurrency of
+    // them are poll tasks at once (a task holds a whole poll's state), the
+    // others wait in the due queue.
+    assert!(
+        (1..=4 * 32).contains(&most_polling),
+        "{most_polling} polls running at once"
+    );
     // Start reads the (empty) table once; each poll reads its own row, once
     // the first pass has written it.
     assert!(

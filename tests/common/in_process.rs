@@ -156,6 +156,8 @@ pub struct InProcessDaemon {
     signals: mpsc::Sender<Signal>,
     statuses: mpsc::UnboundedReceiver<String>,
     task: tokio::task::JoinHandle<Result<(), PassError>>,
+    /// Most polls running at once in any status line read so far.
+    most_polling: usize,
 }
 
 impl InProcessDaemon {
@@ -188,13 +190,32 @@ impl InProcessDaemon {
             signals,
             statuses,
             task,
+            most_polling: 0,
         }
+    }
+
+    /// The next status line, noting how many polls it says are running.
+    async fn status(&mut self) -> Option<String> {
+        let status = self.statuses.recv().await?;
+        let polling = status
+            .split(", ")
+            .find_map(|part| part.strip_suffix(" polling"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        self.most_polling = self.most_polling.max(polling);
+        Some(status)
+    }
+
+    /// Most polls running at once in any status line read so far.
+    #[allow(dead_code)] // used by some test binaries only
+    pub fn most_polling(&self) -> usize {
+        self.most_polling
     }
 
     /// Waits until a poll that was started has ended: a status with polls
     /// running, then one with none (an earlier idle status is stale).
     pub async fn poll_done(&mut self) {
-        while let Some(status) = self.statuses.recv().await {
+        while let Some(status) = self.status().await {
             if !status.contains(" 0 polling") {
                 return self.idle().await;
             }
@@ -204,7 +225,7 @@ impl InProcessDaemon {
 
     /// Waits until no poll is running (the status says "0 polling").
     pub async fn idle(&mut self) {
-        while let Some(status) = self.statuses.recv().await {
+        while let Some(status) = self.status().await {
             if status.contains(" 0 polling") {
                 return;
             }
@@ -231,7 +252,7 @@ impl InProcessDaemon {
 
     /// The next status line it reports.
     pub async fn next_status(&mut self) -> String {
-        self.statuses.recv().await.expect("the daemon is running")
+        self.status().await.expect("the daemon is running")
     }
 
     /// Stops it as SIGTERM does and checks that it ended cleanly.
