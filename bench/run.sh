@@ -314,16 +314,21 @@ row() {
 # The faster of the two conditional floors.
 faster_304() { if awk -v a="$(col floor-304-h2 1)" -v b="$(col floor-304 1)" 'BEGIN { exit !(a < b) }'; then echo floor-304-h2; else echo floor-304; fi; }
 
-{
-    echo "# Benchmark results"
-    echo
-    echo "\`bench/run.sh $N $E $ARTICLE_N $RUNS\` ($ONLY), $(date -u '+%Y-%m-%d %H:%M UTC'). Medians of $RUNS runs; linkpost with"
-    echo "\`concurrency = per_host_limit = $CONCURRENCY\` (the farm is one host); the floors are \`curl --parallel --parallel-max $CONCURRENCY\`,"
-    echo "\`h2load --h1 -c $CONCURRENCY\` and \`bench/write_floor.rs\`. cold's floor is fetching plus writing; warm's the faster 304 floor."
-    echo
+# Each workload's table goes to its own file, so a run of some of them
+# (BENCH_ONLY) keeps the others' latest tables; each says when and at which
+# commit it was measured.
+SECTIONS="$WORK/sections"
+mkdir -p "$SECTIONS"
+stamp_line() { echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') at linkpost $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), medians of $RUNS runs."; }
+table_head() {
     echo "| scenario | requests | posts | wall s | user+sys s | peak RSS MiB | posts/s | vs floor |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-    if wants fetch; then
+}
+if wants fetch; then
+    {
+        echo "**fetch** (\`bench/run.sh $N $E $ARTICLE_N $RUNS\`): cold's floor is fetching (curl) plus writing (\`bench/write_floor.rs\`); warm's the faster of curl and \`h2load --h1 -c $CONCURRENCY\`. $(stamp_line)"
+        echo
+        table_head
         row floor-feeds "$N" 0
         row floor-write 0 $((N * E))
         row floor-304 "$N" 0
@@ -332,35 +337,59 @@ faster_304() { if awk -v a="$(col floor-304-h2 1)" -v b="$(col floor-304 1)" 'BE
         row warm "$N" 0 "$(faster_304)"
         row floor-article $((ARTICLE_N * (E + 1))) 0
         row article $((ARTICLE_N * (E + 1))) $((ARTICLE_N * E)) floor-article
-    fi
-    if wants compare; then
+    } > "$SECTIONS/1-fetch.md"
+fi
+if wants compare; then
+    {
+        echo "**compare**: the first $COMPARE_N feeds of the same farm, linkpost and newsboat (\`reload-threads $CONCURRENCY\`); newsboat's \"vs floor\" is its time over linkpost's. $(stamp_line)"
+        echo
+        table_head
         row cold-200 "$COMPARE_N" $((COMPARE_N * E))
         row newsboat-cold-200 "$COMPARE_N" 0 cold-200
         row warm-200 "$COMPARE_N" 0
         row newsboat-warm-200 "$COMPARE_N" 0 warm-200
-    fi
-    if wants heavy; then row heavy "$HEAVY_N" $((HEAVY_N * HEAVY_E)); fi
-    if wants compare; then
+    } > "$SECTIONS/2-compare.md"
+fi
+if wants heavy; then
+    {
+        echo "**heavy**: $HEAVY_N feeds × $HEAVY_E entries of 10–30 KB full content, cold. $(stamp_line)"
         echo
-        echo "newsboat's \"vs floor\" is its time over linkpost's on the same feeds."
-    fi
-    if wants daemon; then
-        echo
-        echo "Daemon (\`linkpost run\`, $DAEMON_WARMUP s warm-up, then $DAEMON_MEASURE s measured; 1 feed in 100 changed, the rest 304):"
+        table_head
+        row heavy "$HEAVY_N" $((HEAVY_N * HEAVY_E))
+    } > "$SECTIONS/3-heavy.md"
+fi
+if wants daemon; then
+    {
+        echo "**daemon** (\`linkpost run\`; $DAEMON_WARMUP s warm-up, then $DAEMON_MEASURE s measured; 1 feed in 100 changed, the rest 304). $(stamp_line | sed 's/, medians.*/./')"
         echo
         echo "| feeds | interval s | start-up s | polls measured | polls/s | CPU ms per poll | lateness median ms | lateness p99 ms (worst minute) | peak RSS MiB | first pass wall s | first pass CPU s |"
         echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
         awk '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' "$WORK/daemon.out"
-    fi
-    if wants store; then
+    } > "$SECTIONS/4-daemon.md"
+fi
+if wants store; then
+    {
+        echo "**store** (\`bench/store_fill.rs\`). $(stamp_line | sed 's/, medians.*/./')"
         echo
-        echo "Store (\`bench/store_fill.rs\`): $(tail -1 "$WORK/store.out")"
-    fi
+        echo '```'
+        tail -1 "$WORK/store.out"
+        echo '```'
+    } > "$SECTIONS/5-store.md"
+fi
+{
+    echo "# Benchmark results"
+    echo
+    echo "linkpost with \`concurrency = per_host_limit = $CONCURRENCY\` (the farm is one host); floors: \`curl --parallel --parallel-max $CONCURRENCY\`,"
+    echo "\`h2load --h1 -c $CONCURRENCY\`, \`bench/write_floor.rs\`."
+    for f in "$SECTIONS"/*.md; do
+        echo
+        cat "$f"
+    done
     echo
     echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"
     echo "$(free -g | awk '/Mem:/ { print $2 }') GiB RAM, Linux $(uname -r), output on $(df -T "$WORK" | awk 'NR == 2 { print $2 }')."
-    echo "Versions: linkpost $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), $(rustc --version),"
-    echo "$("$NGINX" -v 2>&1), $(curl --version | head -1 | cut -d' ' -f1-2), $(h2load --version 2>/dev/null | head -1 || echo h2load)$(if wants compare; then echo ", $(newsboat -v | head -1)"; fi)."
+    echo "Versions: $(rustc --version), $("$NGINX" -v 2>&1), $(curl --version | head -1 | cut -d' ' -f1-2),"
+    echo "$(h2load --version 2>/dev/null | head -1 || echo h2load)$(if command -v newsboat >/dev/null; then echo ", $(newsboat -v | head -1)"; fi)."
 } > "$WORK/results.md"
 cat "$WORK/results.md"
 
