@@ -120,13 +120,16 @@ impl Store {
     /// is new again and the next poll of its feed writes it.
     pub fn release(&mut self, id: i64) -> Result<(), StoreError> {
         let tx = self.write_tx()?;
-        let pending = tx.execute(
-            "DELETE FROM entries WHERE id = ?1 AND state = 'pending'",
+        let pending: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM entries WHERE id = ?1 AND state = 'pending')",
             [id],
+            |row| row.get(0),
         )?;
-        if pending == 1 {
+        if pending {
+            // Its names first: they refer to the entry (a foreign key).
             tx.execute("DELETE FROM entry_urls WHERE entry_id = ?1", [id])?;
             tx.execute("DELETE FROM entry_guids WHERE entry_id = ?1", [id])?;
+            tx.execute("DELETE FROM entries WHERE id = ?1", [id])?;
         }
         tx.commit()?;
         Ok(())

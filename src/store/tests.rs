@@ -302,3 +302,21 @@ fn a_batch_whose_transaction_sqlite_ended_writes_nothing_more() {
         "not written in a transaction of its own"
     );
 }
+
+#[test]
+fn a_released_claim_is_new_again() {
+    let mut store = Store::open_in_memory().expect("store");
+    let a = urls("https://e.com/a");
+    let id = store
+        .claim(&entry("F", Some("g1"), &a), "a.md", None, EntryState::Draft)
+        .expect("claim")
+        .expect("claimed");
+    store.release(id).expect("release");
+    assert!(store.pending().expect("pending").is_empty());
+    assert_eq!(store.find_seen("F", Some("g1"), &a).expect("find"), None);
+    assert!(!store.is_file_reserved("a.md").expect("lookup"));
+    let again = store
+        .claim(&entry("F", Some("g1"), &a), "a.md", None, EntryState::Draft)
+        .expect("claim again");
+    assert!(again.is_some(), "its URL and guid are free again");
+}
