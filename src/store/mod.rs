@@ -9,7 +9,9 @@
 //!
 //! One file per table group: [`feeds`] (poll outcomes and schedules),
 //! [`entries`] (dedupe, claims, marks), [`journal`] (the writer's pending
-//! posts), [`review`] (review states) and [`lock`] (one poller per database).
+//! posts), [`review`] (review states) and [`lock`] (one poller per database);
+//! `keys.rs` makes the 16-byte keys names are stored as, so that an entry
+//! takes about 310 bytes on disk (issue 13; `bench/store_fill.rs` measures it).
 //! It fetches nothing and parses no feed; the only files it touches are the
 //! database and the lock beside it.
 
@@ -21,6 +23,7 @@ use rusqlite::{Connection, TransactionBehavior};
 pub mod entries;
 pub mod feeds;
 pub mod journal;
+mod keys;
 pub mod lock;
 pub mod review;
 mod schema;
