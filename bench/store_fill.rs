@@ -3,7 +3,7 @@
 //! classify a 20-entry feed against it and against an empty store.
 //!
 //! ```text
-//! cargo run --release --example store_fill -- DB_PATH ENTRIES [REPS]
+//! cargo run --release --example store_fill -- [--durable] DB_PATH ENTRIES [REPS]
 //! cargo run --release --example store_fill -- --measure DB_PATH ENTRIES [REPS]
 //! ```
 //!
@@ -12,24 +12,29 @@
 //! migrated on open) and only measures.
 //!
 //! The data is deterministic, entry `i` a pure function of `i`: 1,000 feeds
-//! (`example-blog-123`, entry `i` in feed `i % 1000`), one entry every 90
+//! (`example-blog-123`; runs of 10 consecutive entries, feed after feed, as
+//! polls hand them to the writer), one entry every 90
 //! seconds from 2023 on, URLs like
 //! `https://blog.example-123.com/2026/11/some-post-title-words-4567/` (70-90
 //! characters), guids a third each the URL, a `tag:` URI or a UUID, titles of
 //! 40-80 characters and linkpost's file names. 95% are claimed and marked as
 //! the writer does (batches of 500: journal, `find_seen`, a free file name,
-//! `claim` in one durable transaction, then `mark_written_many`), 90% of them
+//! `claim` in one transaction, then `mark_written_many`), 90% of them
 //! drafts; 5% are recorded as skipped (`record_unwritten`, as beyond
-//! `backfill` on a first poll).
+//! `backfill` on a first poll). The claims' transactions are synced only
+//! with `--durable` (the writer's default, `durable_writes = true`): the
+//! file comes out the same, and 2,000 syncs can take minutes on a slow disk.
 //!
 //! Classify: REPS times (default 300), [`classify`] of one feed's document
 //! in one [`Store::batch`] as `Refresher::classify_entries` runs it, on a
 //! later poll: the feed's 15 newest stored entries and 5 new ones (`seen`),
 //! or 20 new ones (`new`). Each repetition takes another feed, and nothing is
 //! recorded (seen entries' names are known already; new entries are left to
-//! the writer), so each finds the store as the last did. Medians, in
-//! microseconds. The "empty" store is a new store holding only the 15 entries
-//! per repetition that its `seen` documents have seen.
+//! the writer), so each finds the store as the last did. The full and the
+//! empty store take turns, so other work on the machine slows both alike.
+//! Medians, in microseconds, after a warm-up. The "empty" store is a new
+//! store holding only the 15 entries per repetition that its `seen`
+//! documents have seen.
 //!
 //! Last line, for scripts: `entries=… bytes=… bytes_per_entry=… fill_s=…
 //! classify_empty_us=… classify_full_us=… classify_new_empty_us=…
@@ -48,6 +53,9 @@ use url::Url;
 
 /// Feeds the entries are spread over.
 const FEEDS: u64 = 1_000;
+/// Consecutive entries of one feed, as a poll hands them to the writer
+/// together: a batch holds the posts of 50 feeds.
+const RUN: u64 = 10;
 /// Entries per transaction, as the writer's batches (at most 512).
 const BATCH: u64 = 500;
 /// Unix time of entry 0: 2023-01-01.
@@ -240,7 +248,7 @@ struct Generated {
 
 fn generate(i: u64) -> Generated {
     let mut rng = Rng::for_entry(i);
-    let feed = i % FEEDS;
+    let feed = feed_of(i);
     let published = DateTime::from_timestamp(START + i as i64 * SPACING, 0)
         .expect("a time within chrono's range");
     let base = format!(
@@ -318,7 +326,7 @@ fn rendered(entry: &Generated) -> String {
 
 /// Stores entries `indexes` as the writer and a first poll's classify do:
 /// in transactions of [`BATCH`].
-fn fill(store: &mut Store, indexes: &[u64]) -> Result<(), StoreError> {
+fn fill(store: &mut Store, indexes: &[u64], durable: bool) -> Result<(), StoreError> {
     for chunk in indexes.chunks(BATCH as usize) {
         let entries: Vec<Generated> = chunk.iter().map(|&i| generate(i)).collect();
         let (skipped, written): (Vec<&Generated>, Vec<&Generated>) =
@@ -333,7 +341,7 @@ fn fill(store: &mut Store, indexes: &[u64]) -> Result<(), StoreError> {
             continue;
         }
         let contents: Vec<String> = written.iter().map(|e| rendered(e)).collect();
-        let (journal, ids) = store.batch(true, |s| {
+        let (journal, ids) = store.batch(durable, |s| {
             let journal = s.journal_batch(
                 written
                     .iter()
@@ -386,9 +394,9 @@ fn free_name(store: &Store, base: &str) -> Result<String, StoreError> {
 
 /// The newest [`SEEN`] stored entries of feed `feed` in a store of `entries`.
 fn seen_of(feed: u64, entries: u64) -> Vec<u64> {
-    let last = (entries / FEEDS) * FEEDS + feed;
-    (0..=last / FEEDS)
-        .map(|k| last - k * FEEDS)
+    (0..=entries / (FEEDS * RUN))
+        .rev()
+        .flat_map(|k| of_run(feed, k).rev())
         .filter(|&i| i < entries)
         .take(SEEN as usize)
         .collect()
@@ -396,8 +404,21 @@ fn seen_of(feed: u64, entries: u64) -> Vec<u64> {
 
 /// `count` entries of feed `feed` that no store of `entries` holds.
 fn new_of(feed: u64, entries: u64, count: u64) -> Vec<u64> {
-    let first = (entries / FEEDS + 1) * FEEDS + feed;
-    (0..count).map(|k| first + k * FEEDS).collect()
+    (entries / (FEEDS * RUN) + 1..)
+        .flat_map(|k| of_run(feed, k))
+        .take(count as usize)
+        .collect()
+}
+
+/// The feed of entry `i`: runs of [`RUN`] entries, feed after feed.
+fn feed_of(i: u64) -> u64 {
+    i / RUN % FEEDS
+}
+
+/// The entries of `feed`'s `k`-th run.
+fn of_run(feed: u64, k: u64) -> std::ops::Range<u64> {
+    let start = (k * FEEDS + feed) * RUN;
+    start..start + RUN
 }
 
 fn item(i: u64) -> FeedItem {
@@ -411,34 +432,58 @@ fn item(i: u64) -> FeedItem {
     }
 }
 
-/// The median time, in microseconds, of classifying `reps` documents of
-/// feed `rep % FEEDS`: its `seen` newest entries and `new` new ones.
-fn classify_us(store: &mut Store, entries: u64, reps: u64, seen: bool) -> Result<f64, StoreError> {
+/// Classifies feed `rep % FEEDS`'s document in `store` of `entries`, as
+/// `Refresher::classify_entries` does, and returns how long it took, in
+/// microseconds: its [`SEEN`] newest entries and [`NEW`] new ones (`seen`),
+/// or [`SEEN`] + [`NEW`] new ones.
+fn classify_once(store: &mut Store, entries: u64, rep: u64, seen: bool) -> Result<f64, StoreError> {
     let now = DateTime::from_timestamp(START + entries as i64 * SPACING, 0)
         .expect("a time within chrono's range");
-    let mut times = Vec::with_capacity(reps as usize);
-    for rep in 0..reps {
-        let feed = rep % FEEDS;
-        let (old, new) = if seen {
-            (seen_of(feed, entries), new_of(feed, entries, NEW))
-        } else {
-            (Vec::new(), new_of(feed, entries, SEEN + NEW))
-        };
-        // Newest first, as a feed lists them.
-        let items: Vec<FeedItem> = new.iter().rev().chain(&old).map(|&i| item(i)).collect();
-        let name = format!("example-blog-{feed}");
-        let started = Instant::now();
-        let classified = store.batch(false, |s| classify(s, &name, items, false, 10, now))?;
-        times.push(started.elapsed().as_secs_f64() * 1e6);
-        let expected_seen = if seen { old.len() } else { 0 };
-        assert_eq!(
-            (classified.seen, classified.candidates.len()),
-            (expected_seen, new.len()),
-            "feed {name}: what the store has seen"
-        );
+    let feed = rep % FEEDS;
+    let (old, new) = if seen {
+        (seen_of(feed, entries), new_of(feed, entries, NEW))
+    } else {
+        (Vec::new(), new_of(feed, entries, SEEN + NEW))
+    };
+    // Newest first, as a feed lists them.
+    let items: Vec<FeedItem> = new.iter().rev().chain(&old).map(|&i| item(i)).collect();
+    let name = format!("example-blog-{feed}");
+    let started = Instant::now();
+    let classified = store.batch(false, |s| classify(s, &name, items, false, 10, now))?;
+    let elapsed = started.elapsed().as_secs_f64() * 1e6;
+    assert_eq!(
+        (classified.seen, classified.candidates.len()),
+        (old.len(), new.len()),
+        "feed {name}: what the store has seen"
+    );
+    Ok(elapsed)
+}
+
+/// Median classify times in `full` and `empty`, in microseconds, for
+/// documents with seen entries and for all-new ones. The stores take turns
+/// on each repetition, so a machine busy with other work slows both alike.
+fn classify_medians(
+    full: &mut Store,
+    empty: &mut Store,
+    entries: u64,
+    reps: u64,
+) -> Result<[f64; 4], StoreError> {
+    // Warm-up: a daemon that has run a while.
+    for rep in 0..reps.min(FEEDS) {
+        classify_once(full, entries, rep, true)?;
+        classify_once(empty, entries, rep, true)?;
     }
-    times.sort_by(f64::total_cmp);
-    Ok(times[times.len() / 2])
+    let mut times: [Vec<f64>; 4] = Default::default();
+    for rep in 0..reps {
+        for (i, seen) in [true, false].into_iter().enumerate() {
+            times[2 * i].push(classify_once(full, entries, rep, seen)?);
+            times[2 * i + 1].push(classify_once(empty, entries, rep, seen)?);
+        }
+    }
+    Ok(times.map(|mut t| {
+        t.sort_by(f64::total_cmp);
+        t[t.len() / 2]
+    }))
 }
 
 /// The database's size once its WAL is checkpointed, with what is left of
@@ -457,16 +502,18 @@ fn size_on_disk(path: &Path) -> Result<u64, Box<dyn std::error::Error>> {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: store_fill [--measure] DB_PATH ENTRIES [REPS]");
+    eprintln!("usage: store_fill [--measure] [--durable] DB_PATH ENTRIES [REPS]");
     std::process::exit(2)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let measure_only = args.first().is_some_and(|a| a == "--measure");
-    if measure_only {
-        args.remove(0);
-    }
+    let mut flag = |name: &str| {
+        let found = args.iter().position(|a| a == name);
+        found.map(|i| args.remove(i)).is_some()
+    };
+    let measure_only = flag("--measure");
+    let durable = flag("--durable");
     let (Some(path), Some(entries)) = (args.first(), args.get(1)) else {
         usage()
     };
@@ -495,7 +542,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let started = Instant::now();
         let all: Vec<u64> = (0..entries).collect();
         for part in all.chunks(100_000) {
-            fill(&mut store, part)?;
+            fill(&mut store, part, durable)?;
             eprintln!(
                 "filled {} entries in {:.1} s",
                 part.last().map_or(0, |i| i + 1),
@@ -513,23 +560,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let per_entry = bytes as f64 / entries.max(1) as f64;
     eprintln!("{bytes} bytes on disk, {per_entry:.1} per entry");
 
-    // A daemon that has run a while: the store opened once, warmed up.
     let mut full = Store::open(&path)?;
-    classify_us(&mut full, entries, reps.min(FEEDS), true)?;
-    let full_seen = classify_us(&mut full, entries, reps, true)?;
-    let full_new = classify_us(&mut full, entries, reps, false)?;
-    drop(full);
-
     let dir = tempfile::tempdir()?;
     let mut empty = Store::open(&dir.path().join("empty.db"))?;
     let mut held: Vec<u64> = (0..reps.min(FEEDS))
         .flat_map(|f| seen_of(f, entries))
         .collect();
     held.sort_unstable();
-    fill(&mut empty, &held)?;
-    classify_us(&mut empty, entries, reps.min(FEEDS), true)?;
-    let empty_seen = classify_us(&mut empty, entries, reps, true)?;
-    let empty_new = classify_us(&mut empty, entries, reps, false)?;
+    fill(&mut empty, &held, false)?;
+    // The file system's write-back of what was filled would slow the
+    // measurements; it is done first.
+    rustix::fs::sync();
+    let [full_seen, empty_seen, full_new, empty_new] =
+        classify_medians(&mut full, &mut empty, entries, reps)?;
     eprintln!(
         "classify 15 seen + 5 new: {empty_seen:.0} µs empty ({} entries), {full_seen:.0} µs full ({:.2}×); 20 new: {empty_new:.0} µs, {full_new:.0} µs ({:.2}×)",
         held.len(),

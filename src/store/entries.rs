@@ -1,7 +1,7 @@
 //! Entries: dedupe lookups, claims, marks and the pending posts a crash left.
 //!
 //! An entry is claimed by inserting every name it is known by (its URLs and
-//! its feed's guid), as 16-byte keys (`keys.rs`), under a primary key; one
+//! its feed's guid), as 18-byte keys (`keys.rs`), under a primary key; one
 //! name already taken makes the claim refuse, so the database, not Rust,
 //! keeps each article to one post.
 
@@ -24,8 +24,8 @@ pub struct NewEntry<'a> {
     pub guid: Option<&'a str>,
     /// Every URL it is known by.
     pub urls: &'a PostUrls,
-    /// Title, for review: kept for posts only, not for entries recorded
-    /// unwritten.
+    /// Title, for review: kept for posts only, as their URL is; an entry
+    /// recorded unwritten keeps only its names' keys.
     pub title: &'a str,
     /// Unix time first seen.
     pub now: i64,
@@ -140,10 +140,16 @@ impl Store {
         pending: Option<(Option<&str>, EntryState)>,
     ) -> Result<Option<i64>, StoreError> {
         let tx = self.write_tx()?;
-        let (origin, rest) = split_url(entry.urls.external());
-        let origin = origin.map(|o| origin_id(&tx, o)).transpose()?;
-        // Only a post's title is ever read (by review).
-        let title = pending.is_some().then_some(entry.title);
+        // Only a post's URL and title are ever read (by review and
+        // recovery); an entry recorded unwritten is known by its keys.
+        let (origin, rest, title) = match pending {
+            Some(_) => {
+                let (origin, rest) = split_url(entry.urls.external());
+                let origin = origin.map(|o| origin_id(&tx, o)).transpose()?;
+                (origin, Some(rest), Some(entry.title))
+            }
+            None => (None, None, None),
+        };
         tx.prepare_cached(
             "INSERT INTO entries (feed_id, url_origin, url_rest, title, state, file,
                     pending_content, final_state, first_seen)
@@ -162,7 +168,7 @@ impl Store {
         ])?;
         let id = tx.last_insert_rowid();
         let claimed = insert_aliases(&tx, id, entry.feed, entry.guid, entry.urls)?;
-        let expected = names(entry.feed, entry.guid, entry.urls).count();
+        let expected = entry.urls.iter().count() + usize::from(entry.guid.is_some());
         if claimed != expected {
             // Some name of this article is taken: it is not new. Dropping the
             // transaction rolls the insert back.

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::StoreError;
 use super::keys::{guid_key, split_url, url_key};
+use super::{PAGE_SIZE, StoreError};
 
 /// One schema version: its SQL, then its Rust step if it has one.
 pub(super) struct Migration {
@@ -87,7 +87,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     );",
         then: None,
     },
-    // 4: entries in about half the space (issue 13). Each name is a 16-byte
+    // 4: entries in under half the space (issue 13). Each name is an 18-byte
     // key (`keys.rs`) in one table; a URL's origin and a feed's name are
     // stored once and referred to by number; posts are counted per feed and
     // state by triggers instead of an index over every entry; the indexes
@@ -113,7 +113,7 @@ const V4_TABLES: &str = "CREATE TABLE feed_names (
         id INTEGER PRIMARY KEY,
         feed_id INTEGER NOT NULL REFERENCES feed_names (id),
         url_origin INTEGER REFERENCES origins (id),
-        url_rest TEXT NOT NULL,
+        url_rest TEXT,
         title TEXT,
         state TEXT NOT NULL,
         file TEXT,
@@ -167,8 +167,9 @@ const V4_INDEXES: &str = "CREATE INDEX entries_file ON entries (substr(file, 1, 
     END;";
 
 /// Version 4's Rust step: copies version 3's entries and names into the
-/// new tables, every field kept but the titles of entries never written
-/// (nothing reads them), then puts the new tables in the old ones' place.
+/// new tables, every field kept but the URL and title of entries recorded
+/// unwritten (their keys dedupe them; nothing reads the texts), then puts
+/// the new tables in the old ones' place.
 fn entries_v4(tx: &Connection) -> rusqlite::Result<()> {
     let mut feeds: HashMap<String, i64> = HashMap::new();
     let mut origins: HashMap<String, i64> = HashMap::new();
@@ -189,11 +190,8 @@ fn entries_v4(tx: &Connection) -> rusqlite::Result<()> {
             let url: String = row.get(2)?;
             let state: String = row.get(4)?;
             let written_at: Option<i64> = row.get(9)?;
-            let title: Option<String> = if written_at.is_none() && state == "skipped" {
-                None
-            } else {
-                row.get(3)?
-            };
+            let unwritten = written_at.is_none() && state != "pending";
+            let title: Option<String> = if unwritten { None } else { row.get(3)? };
             let feed_id = match feeds.get(&feed) {
                 Some(&id) => id,
                 None => {
@@ -202,7 +200,12 @@ fn entries_v4(tx: &Connection) -> rusqlite::Result<()> {
                     id
                 }
             };
-            let (origin, rest) = split_url(&url);
+            let (origin, rest) = if unwritten {
+                (None, None)
+            } else {
+                let (origin, rest) = split_url(&url);
+                (origin, Some(rest))
+            };
             let origin_id = match origin {
                 None => None,
                 Some(origin) => Some(match origins.get(origin) {
@@ -332,11 +335,28 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
 
 /// Gives the space the old layout took back to the file system, once, after
 /// an existing store moved to the compact one: without it the file would
-/// keep its old size until the store had grown into it. Best effort: the
-/// store is whole and correct either way, so a failure (a full disk) is only
-/// logged, and the next open does not try again.
+/// keep its old size until the store had grown into it. The pages become
+/// [`PAGE_SIZE`] bytes on the way, which needs the database out of WAL mode
+/// for the while, so no other connection may have it open; when one has,
+/// the pages keep their size. Best effort: the store is whole and correct
+/// either way, so a failure (a full disk) is only logged, and the next open
+/// does not try again.
 fn compact(conn: &Connection) {
-    if let Err(error) = conn.execute_batch("VACUUM") {
+    let resized = conn
+        .pragma_update_and_check(None, "journal_mode", "DELETE", |row| {
+            row.get::<_, String>(0)
+        })
+        .is_ok_and(|mode| mode.eq_ignore_ascii_case("delete"));
+    let vacuumed = if resized {
+        conn.pragma_update(None, "page_size", PAGE_SIZE)
+            .and_then(|()| conn.execute_batch("VACUUM"))
+    } else {
+        conn.execute_batch("VACUUM")
+    };
+    if let Err(error) = vacuumed {
         tracing::warn!(%error, "cannot compact the database after its migration; it works, but keeps its old size");
+    }
+    if resized && let Err(error) = conn.pragma_update(None, "journal_mode", "WAL") {
+        tracing::warn!(%error, "cannot put the database back in WAL mode after compacting it");
     }
 }

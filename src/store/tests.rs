@@ -537,6 +537,16 @@ fn migration_4_keeps_every_name_post_and_count() {
         .pragma_query_value(None, "freelist_count", |row| row.get(0))
         .expect("freelist");
     assert_eq!(free, 0, "compacted");
+    let page_size: i64 = store
+        .conn
+        .pragma_query_value(None, "page_size", |row| row.get(0))
+        .expect("page size");
+    assert_eq!(page_size, PAGE_SIZE, "pages resized on the way");
+    let mode: String = store
+        .conn
+        .pragma_query_value(None, "journal_mode", |row| row.get(0))
+        .expect("journal mode");
+    assert_eq!(mode, "wal");
 }
 
 #[test]
