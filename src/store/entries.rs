@@ -13,7 +13,23 @@ use super::{EntryState, Store, StoreError};
 use crate::canon::PostUrls;
 
 /// An entry's full URL, from its origin and the rest (`keys::split_url`).
-pub(super) const URL_SQL: &str = "(SELECT coalesce((SELECT origin FROM origins WHERE id = entries.url_origin), '') || entries.url_rest)";
+pub(super) const URL_SQL: &str = "(coalesce((SELECT origin FROM origins WHERE id = entries.url_origin), '') || entries.url_rest)";
+
+/// The entry holding a name's key.
+pub(super) const ENTRY_BY_KEY: &str = "SELECT entry_id FROM entry_keys WHERE key = ?1";
+
+/// Whether an entry holds a file name. The index holds the names' first 16
+/// characters (date and slug): the query says so, to be allowed to use it.
+pub(super) const FILE_RESERVED: &str =
+    "SELECT 1 FROM entries WHERE substr(file, 1, 16) = substr(?1, 1, 16) AND file = ?1";
+
+/// Entries claimed but not yet marked written, oldest first.
+pub(super) fn pending_sql() -> String {
+    format!(
+        "SELECT id, file, pending_content, final_state, {URL_SQL} FROM entries
+         WHERE state = 'pending' ORDER BY id"
+    )
+}
 
 /// An entry about to be recorded.
 #[derive(Debug, Clone)]
@@ -56,9 +72,7 @@ impl Store {
         guid: Option<&str>,
         urls: &PostUrls,
     ) -> Result<Option<i64>, StoreError> {
-        let mut by_key = self
-            .conn
-            .prepare_cached("SELECT entry_id FROM entry_keys WHERE key = ?1")?;
+        let mut by_key = self.conn.prepare_cached(ENTRY_BY_KEY)?;
         for key in names(feed, guid, urls) {
             if let Some(id) = by_key.query_row([key], |row| row.get(0)).optional()? {
                 return Ok(Some(id));
@@ -207,10 +221,7 @@ impl Store {
 
     /// Whether a file name is reserved by any entry.
     pub fn is_file_reserved(&self, file: &str) -> Result<bool, StoreError> {
-        // The index holds the names' first 16 characters (date and slug).
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT 1 FROM entries WHERE substr(file, 1, 16) = substr(?1, 1, 16) AND file = ?1",
-        )?;
+        let mut stmt = self.conn.prepare_cached(FILE_RESERVED)?;
         Ok(stmt.exists([file])?)
     }
 
@@ -230,10 +241,7 @@ impl Store {
 
     /// Entries claimed but not yet marked written, oldest first.
     pub fn pending(&self) -> Result<Vec<PendingPost>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT id, file, pending_content, final_state, {URL_SQL} FROM entries
-             WHERE state = 'pending' ORDER BY id"
-        ))?;
+        let mut stmt = self.conn.prepare(&pending_sql())?;
         let rows = stmt.query_map([], |row| {
             let final_state: Option<String> = row.get(3)?;
             Ok(PendingPost {

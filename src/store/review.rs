@@ -77,11 +77,7 @@ impl Drop for StateChange<'_> {
 impl Store {
     /// Posts written for `feed`, counted by what became of them.
     pub fn count_posts(&self, feed: &str) -> Result<PostCounts, StoreError> {
-        // Kept by triggers on `entries` (schema version 4).
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT state, posts FROM post_counts
-             WHERE feed_id = (SELECT id FROM feed_names WHERE name = ?1)",
-        )?;
+        let mut stmt = self.conn.prepare_cached(COUNT_POSTS)?;
         let mut counts = PostCounts::default();
         let mut rows = stmt.query([feed])?;
         while let Some(row) = rows.next()? {
@@ -114,22 +110,14 @@ impl Store {
 
     /// The written post with entry id `id`.
     pub fn post(&self, id: i64) -> Result<Option<PostRecord>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{} WHERE id = ?1 AND written_at IS NOT NULL",
-            post_columns()
-        ))?;
+        let mut stmt = self.conn.prepare_cached(&post_sql())?;
         Ok(stmt.query_row([id], post_record).optional()?)
     }
 
     /// The written post whose file in the output folder is `file`, or whose
     /// published file is `file`.
     pub fn post_by_file(&self, file: &str) -> Result<Option<PostRecord>, StoreError> {
-        // The file index holds the names' first 16 characters.
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{} WHERE ((substr(file, 1, 16) = substr(?1, 1, 16) AND file = ?1)
-                OR published_file = ?1) AND written_at IS NOT NULL",
-            post_columns()
-        ))?;
+        let mut stmt = self.conn.prepare_cached(&post_by_file_sql())?;
         Ok(stmt.query_row([file], post_record).optional()?)
     }
 
@@ -180,6 +168,28 @@ impl Store {
         self.change_state(id, from, to, published_file, now)?
             .commit()
     }
+}
+
+/// A feed's posts by state, as triggers on `entries` keep them.
+pub(super) const COUNT_POSTS: &str = "SELECT state, posts FROM post_counts
+    WHERE feed_id = (SELECT id FROM feed_names WHERE name = ?1)";
+
+/// The written post with entry id `?1`.
+pub(super) fn post_sql() -> String {
+    format!(
+        "{} WHERE id = ?1 AND written_at IS NOT NULL",
+        post_columns()
+    )
+}
+
+/// The written post with file or published file `?1`. The file index holds
+/// the names' first 16 characters: the query says so, to be allowed to use it.
+pub(super) fn post_by_file_sql() -> String {
+    format!(
+        "{} WHERE ((substr(file, 1, 16) = substr(?1, 1, 16) AND file = ?1)
+            OR published_file = ?1) AND written_at IS NOT NULL",
+        post_columns()
+    )
 }
 
 /// The columns [`post_record`] reads.

@@ -612,3 +612,67 @@ fn post_counts_follow_every_change_of_state() {
         .expect("update");
     assert_eq!(store.count_posts("F").expect("count").drafts, 0);
 }
+
+/// The lookups a poll, a claim, a recovery or a review makes at any store
+/// size: each must search an index (a scan would make them grow with the
+/// store), which SQLite uses only when a query says what the index holds.
+#[test]
+fn lookups_search_an_index() {
+    let store = Store::open_in_memory().expect("store");
+    let lookups = [
+        (
+            entries::ENTRY_BY_KEY.to_string(),
+            "SEARCH entry_keys USING PRIMARY KEY",
+        ),
+        (
+            entries::FILE_RESERVED.to_string(),
+            "SEARCH entries USING INDEX entries_file",
+        ),
+        (
+            review::post_sql(),
+            "SEARCH entries USING INTEGER PRIMARY KEY",
+        ),
+        (
+            review::post_by_file_sql(),
+            "SEARCH entries USING INDEX entries_file",
+        ),
+        (
+            review::post_by_file_sql(),
+            "SEARCH entries USING INDEX entries_published_file",
+        ),
+        (
+            review::COUNT_POSTS.to_string(),
+            "SEARCH post_counts USING PRIMARY KEY",
+        ),
+        (
+            review::COUNT_POSTS.to_string(),
+            "SEARCH feed_names USING COVERING INDEX",
+        ),
+        // A partial index of pending entries only: its scan reads no others.
+        (
+            entries::pending_sql(),
+            "SCAN entries USING INDEX entries_pending",
+        ),
+    ];
+    for (sql, expected) in lookups {
+        let mut explain = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("prepare");
+        let params =
+            rusqlite::params_from_iter(std::iter::repeat_n("x", explain.parameter_count()));
+        let plan: Vec<String> = explain
+            .query_map(params, |row| row.get(3))
+            .expect("plan")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert!(
+            plan.iter().any(|step| step.starts_with(expected)),
+            "{sql}: {plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|step| step.starts_with("SCAN")) || sql.contains("'pending'"),
+            "{sql}: {plan:?}"
+        );
+    }
+}
