@@ -1,13 +1,35 @@
 //! Entries: dedupe lookups, claims, marks and the pending posts a crash left.
 //!
 //! An entry is claimed by inserting every name it is known by (its URLs and
-//! its feed's guid) under primary keys; one name already taken makes the
-//! claim refuse, so the database, not Rust, keeps each article to one post.
+//! its feed's guid), as 18-byte keys (`keys.rs`), under a primary key; one
+//! name already taken makes the claim refuse, so the database, not Rust,
+//! keeps each article to one post.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::keys::{Key, guid_key, split_url, url_key};
+use super::schema::{feed_id, origin_id};
 use super::{EntryState, Store, StoreError};
 use crate::canon::PostUrls;
+
+/// An entry's full URL, from its origin and the rest (`keys::split_url`).
+pub(super) const URL_SQL: &str = "(coalesce((SELECT origin FROM origins WHERE id = entries.url_origin), '') || entries.url_rest)";
+
+/// The entry holding a name's key.
+pub(super) const ENTRY_BY_KEY: &str = "SELECT entry_id FROM entry_keys WHERE key = ?1";
+
+/// Whether an entry holds a file name. The index holds the names' first 16
+/// characters (date and slug): the query says so, to be allowed to use it.
+pub(super) const FILE_RESERVED: &str =
+    "SELECT 1 FROM entries WHERE substr(file, 1, 16) = substr(?1, 1, 16) AND file = ?1";
+
+/// Entries claimed but not yet marked written, oldest first.
+pub(super) fn pending_sql() -> String {
+    format!(
+        "SELECT id, file, pending_content, final_state, {URL_SQL} FROM entries
+         WHERE state = 'pending' ORDER BY id"
+    )
+}
 
 /// An entry about to be recorded.
 #[derive(Debug, Clone)]
@@ -18,7 +40,8 @@ pub struct NewEntry<'a> {
     pub guid: Option<&'a str>,
     /// Every URL it is known by.
     pub urls: &'a PostUrls,
-    /// Title, for `feeds` and review listings.
+    /// Title, for review: kept for posts only, as their URL is; an entry
+    /// recorded unwritten keeps only its names' keys.
     pub title: &'a str,
     /// Unix time first seen.
     pub now: i64,
@@ -49,22 +72,9 @@ impl Store {
         guid: Option<&str>,
         urls: &PostUrls,
     ) -> Result<Option<i64>, StoreError> {
-        let mut by_url = self
-            .conn
-            .prepare_cached("SELECT entry_id FROM entry_urls WHERE url = ?1")?;
-        for url in urls.iter() {
-            if let Some(id) = by_url.query_row([url], |row| row.get(0)).optional()? {
-                return Ok(Some(id));
-            }
-        }
-        if let Some(guid) = guid {
-            let mut by_guid = self
-                .conn
-                .prepare_cached("SELECT entry_id FROM entry_guids WHERE feed = ?1 AND guid = ?2")?;
-            if let Some(id) = by_guid
-                .query_row([feed, guid], |row| row.get(0))
-                .optional()?
-            {
+        let mut by_key = self.conn.prepare_cached(ENTRY_BY_KEY)?;
+        for key in names(feed, guid, urls) {
+            if let Some(id) = by_key.query_row([key], |row| row.get(0)).optional()? {
                 return Ok(Some(id));
             }
         }
@@ -118,15 +128,19 @@ impl Store {
 
     /// Forgets a pending claim whose post cannot be finished, so the entry
     /// is new again and the next poll of its feed writes it.
+    ///
+    /// Its names are found by reading every key (they are not indexed by
+    /// entry, which would double their size): a crash recovery's rare case.
     pub fn release(&mut self, id: i64) -> Result<(), StoreError> {
         let tx = self.write_tx()?;
-        let pending = tx.execute(
-            "DELETE FROM entries WHERE id = ?1 AND state = 'pending'",
+        let pending: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM entries WHERE id = ?1 AND state = 'pending')",
             [id],
+            |row| row.get(0),
         )?;
-        if pending == 1 {
-            tx.execute("DELETE FROM entry_urls WHERE entry_id = ?1", [id])?;
-            tx.execute("DELETE FROM entry_guids WHERE entry_id = ?1", [id])?;
+        if pending {
+            tx.execute("DELETE FROM entry_keys WHERE entry_id = ?1", [id])?;
+            tx.execute("DELETE FROM entries WHERE id = ?1", [id])?;
         }
         tx.commit()?;
         Ok(())
@@ -140,24 +154,32 @@ impl Store {
         pending: Option<(Option<&str>, EntryState)>,
     ) -> Result<Option<i64>, StoreError> {
         let tx = self.write_tx()?;
-        let url = entry.urls.external();
+        // Only a post's URL and title are ever read (by review and
+        // recovery); an entry recorded unwritten is known by its keys.
+        let (origin, rest, title) = match pending {
+            Some(_) => {
+                let (origin, rest) = split_url(entry.urls.external());
+                let origin = origin.map(|o| origin_id(&tx, o)).transpose()?;
+                (origin, Some(rest), Some(entry.title))
+            }
+            None => (None, None, None),
+        };
         tx.prepare_cached(
-            "INSERT INTO entries (feed, url, guid, title, state, file, pending_content, final_state, first_seen)
+            "INSERT INTO entries (feed_id, url_origin, url_rest, title, state, file,
+                    pending_content, final_state, first_seen)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?
-        .execute(
-            params![
-                entry.feed,
-                url,
-                entry.guid,
-                entry.title,
-                state.as_str(),
-                file,
-                pending.and_then(|(content, _)| content),
-                pending.map(|(_, final_state)| final_state.as_str()),
-                entry.now
-            ],
-        )?;
+        .execute(params![
+            feed_id(&tx, entry.feed)?,
+            origin,
+            rest,
+            title,
+            state.as_str(),
+            file,
+            pending.and_then(|(content, _)| content),
+            pending.map(|(_, final_state)| final_state.as_str()),
+            entry.now
+        ])?;
         let id = tx.last_insert_rowid();
         let claimed = insert_aliases(&tx, id, entry.feed, entry.guid, entry.urls)?;
         let expected = entry.urls.iter().count() + usize::from(entry.guid.is_some());
@@ -199,9 +221,7 @@ impl Store {
 
     /// Whether a file name is reserved by any entry.
     pub fn is_file_reserved(&self, file: &str) -> Result<bool, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT 1 FROM entries WHERE file = ?1")?;
+        let mut stmt = self.conn.prepare_cached(FILE_RESERVED)?;
         Ok(stmt.exists([file])?)
     }
 
@@ -221,10 +241,7 @@ impl Store {
 
     /// Entries claimed but not yet marked written, oldest first.
     pub fn pending(&self) -> Result<Vec<PendingPost>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, file, pending_content, final_state, url FROM entries
-             WHERE state = 'pending' ORDER BY id",
-        )?;
+        let mut stmt = self.conn.prepare(&pending_sql())?;
         let rows = stmt.query_map([], |row| {
             let final_state: Option<String> = row.get(3)?;
             Ok(PendingPost {
@@ -242,8 +259,19 @@ impl Store {
     }
 }
 
-/// Records `urls` and `guid` under `entry_id` where no entry holds them yet;
-/// returns how many were new.
+/// The keys of every name of an entry: its URLs, then its guid in `feed`.
+fn names<'a>(
+    feed: &'a str,
+    guid: Option<&'a str>,
+    urls: &'a PostUrls,
+) -> impl Iterator<Item = Key> + 'a {
+    urls.iter()
+        .map(url_key)
+        .chain(guid.map(|guid| guid_key(feed, guid)))
+}
+
+/// Records the names of `urls` and `guid` under `entry_id` where no entry
+/// holds them yet; returns how many were new.
 fn insert_aliases(
     tx: &Connection,
     entry_id: i64,
@@ -251,22 +279,12 @@ fn insert_aliases(
     guid: Option<&str>,
     urls: &PostUrls,
 ) -> Result<usize, StoreError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO entry_keys (key, entry_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
     let mut inserted = 0;
-    for url in urls.iter() {
-        inserted += tx
-            .prepare_cached(
-                "INSERT INTO entry_urls (url, entry_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![url, entry_id])?;
-    }
-    if let Some(guid) = guid {
-        inserted += tx
-            .prepare_cached(
-                "INSERT INTO entry_guids (feed, guid, entry_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-            )?
-            .execute(
-            params![feed, guid, entry_id],
-        )?;
+    for key in names(feed, guid, urls) {
+        inserted += insert.execute(params![key, entry_id])?;
     }
     Ok(inserted)
 }

@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::entries::URL_SQL;
 use super::{EntryState, Store, StoreError};
 
 /// A written post as the store knows it, for review.
@@ -76,10 +77,7 @@ impl Drop for StateChange<'_> {
 impl Store {
     /// Posts written for `feed`, counted by what became of them.
     pub fn count_posts(&self, feed: &str) -> Result<PostCounts, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT state, count(*) FROM entries WHERE feed = ?1 AND written_at IS NOT NULL
-             GROUP BY state",
-        )?;
+        let mut stmt = self.conn.prepare_cached(COUNT_POSTS)?;
         let mut counts = PostCounts::default();
         let mut rows = stmt.query([feed])?;
         while let Some(row) = rows.next()? {
@@ -101,8 +99,9 @@ impl Store {
         // The names are this module's constants, never user text.
         let names: Vec<String> = states.iter().map(|s| format!("'{s}'")).collect();
         let mut stmt = self.conn.prepare_cached(&format!(
-            "{POST_COLUMNS} WHERE written_at IS NOT NULL AND state IN ({})
+            "{} WHERE written_at IS NOT NULL AND state IN ({})
              ORDER BY first_seen DESC, id DESC",
+            post_columns(),
             names.join(", ")
         ))?;
         let rows = stmt.query_map([], post_record)?;
@@ -111,18 +110,14 @@ impl Store {
 
     /// The written post with entry id `id`.
     pub fn post(&self, id: i64) -> Result<Option<PostRecord>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{POST_COLUMNS} WHERE id = ?1 AND written_at IS NOT NULL"
-        ))?;
+        let mut stmt = self.conn.prepare_cached(&post_sql())?;
         Ok(stmt.query_row([id], post_record).optional()?)
     }
 
     /// The written post whose file in the output folder is `file`, or whose
     /// published file is `file`.
     pub fn post_by_file(&self, file: &str) -> Result<Option<PostRecord>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{POST_COLUMNS} WHERE (file = ?1 OR published_file = ?1) AND written_at IS NOT NULL"
-        ))?;
+        let mut stmt = self.conn.prepare_cached(&post_by_file_sql())?;
         Ok(stmt.query_row([file], post_record).optional()?)
     }
 
@@ -175,8 +170,35 @@ impl Store {
     }
 }
 
+/// A feed's posts by state, as triggers on `entries` keep them.
+pub(super) const COUNT_POSTS: &str = "SELECT state, posts FROM post_counts
+    WHERE feed_id = (SELECT id FROM feed_names WHERE name = ?1)";
+
+/// The written post with entry id `?1`.
+pub(super) fn post_sql() -> String {
+    format!(
+        "{} WHERE id = ?1 AND written_at IS NOT NULL",
+        post_columns()
+    )
+}
+
+/// The written post with file or published file `?1`. The file index holds
+/// the names' first 16 characters: the query says so, to be allowed to use it.
+pub(super) fn post_by_file_sql() -> String {
+    format!(
+        "{} WHERE ((substr(file, 1, 16) = substr(?1, 1, 16) AND file = ?1)
+            OR published_file = ?1) AND written_at IS NOT NULL",
+        post_columns()
+    )
+}
+
 /// The columns [`post_record`] reads.
-const POST_COLUMNS: &str = "SELECT id, feed, coalesce(title, ''), url, state, file, published_file, first_seen FROM entries";
+fn post_columns() -> String {
+    format!(
+        "SELECT id, (SELECT name FROM feed_names WHERE id = entries.feed_id), coalesce(title, ''),
+                {URL_SQL}, state, file, published_file, first_seen FROM entries"
+    )
+}
 
 fn post_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<PostRecord> {
     let state: String = row.get(4)?;

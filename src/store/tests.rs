@@ -122,7 +122,7 @@ fn migration_2_moves_the_final_state_out_of_pending_content() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("db");
     let conn = Connection::open(&path).expect("open");
-    conn.execute_batch(MIGRATIONS[0]).expect("schema 1");
+    conn.execute_batch(MIGRATIONS[0].sql).expect("schema 1");
     conn.execute(
         "INSERT INTO entries (feed, url, state, file, pending_content, first_seen)
          VALUES ('F', 'https://e.com/a', 'pending', 'a.md', 'approved\n---\ntitle: a\n', 1)",
@@ -301,4 +301,378 @@ fn a_batch_whose_transaction_sqlite_ended_writes_nothing_more() {
         None,
         "not written in a transaction of its own"
     );
+}
+
+#[test]
+fn a_released_claim_is_new_again() {
+    let mut store = Store::open_in_memory().expect("store");
+    let a = urls("https://e.com/a");
+    let id = store
+        .claim(&entry("F", Some("g1"), &a), "a.md", None, EntryState::Draft)
+        .expect("claim")
+        .expect("claimed");
+    store.release(id).expect("release");
+    assert!(store.pending().expect("pending").is_empty());
+    assert_eq!(store.find_seen("F", Some("g1"), &a).expect("find"), None);
+    assert!(!store.is_file_reserved("a.md").expect("lookup"));
+    let again = store
+        .claim(&entry("F", Some("g1"), &a), "a.md", None, EntryState::Draft)
+        .expect("claim again");
+    assert!(again.is_some(), "its URL and guid are free again");
+}
+
+/// A store as version 3 left it: written posts in each review state, a
+/// skipped entry, a pending claim, aliases (a second URL, another feed's
+/// guid for a post) and a URL without an authority.
+fn version_3_store(path: &std::path::Path) {
+    let conn = Connection::open(path).expect("open");
+    for migration in &MIGRATIONS[..3] {
+        conn.execute_batch(migration.sql).expect("schema 1 to 3");
+    }
+    conn.execute_batch(
+        "INSERT INTO feeds (name, url, first_poll_done) VALUES ('F', 'https://e.com/feed', 1);
+        INSERT INTO entries (id, feed, url, guid, title, state, file, first_seen, written_at)
+            VALUES (1, 'F', 'https://e.com/a', 'g1', 'Title A', 'draft', '2026-01-02-title-a.md', 10, 11);
+        INSERT INTO entries (id, feed, url, guid, title, state, file, first_seen, written_at,
+                published_file, reviewed_at)
+            VALUES (2, 'F', 'https://e.com/b?p=2', NULL, 'Title B', 'approved', '2026-01-02-title-b.md',
+                20, 21, '/pub/2026-01-02-title-b.md', 30);
+        INSERT INTO entries (id, feed, url, guid, title, state, file, first_seen, written_at, reviewed_at)
+            VALUES (3, 'G', 'https://other.org/c', 'tag:other.org,2026:c', 'Title C', 'rejected',
+                '2026-01-02-title-b-2.md', 40, 41, 50);
+        INSERT INTO entries (id, feed, url, guid, title, state, first_seen)
+            VALUES (4, 'F', 'https://e.com/old', 'g4', 'Skipped', 'skipped', 60);
+        INSERT INTO entries (id, feed, url, guid, title, state, file, pending_content, final_state,
+                first_seen)
+            VALUES (5, 'G', 'urn:x-pending', NULL, 'Pending', 'pending', 'p.md', 'post text', 'approved', 70);
+        INSERT INTO entry_urls (url, entry_id) VALUES
+            ('https://e.com/a', 1), ('https://e.com/a-amp', 1), ('https://e.com/b?p=2', 2),
+            ('https://other.org/c', 3), ('https://e.com/old', 4), ('urn:x-pending', 5);
+        INSERT INTO entry_guids (feed, guid, entry_id) VALUES
+            ('F', 'g1', 1), ('G', 'tag:other.org,2026:c', 3), ('F', 'g4', 4), ('H', 'h-guid', 2);",
+    )
+    .expect("version 3 data");
+    conn.pragma_update(None, "user_version", 3)
+        .expect("version");
+}
+
+#[test]
+fn migration_4_keeps_every_name_post_and_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("db");
+    version_3_store(&path);
+    let mut store = Store::open(&path).expect("migrate");
+    assert_eq!(store.schema_version().expect("version"), MIGRATIONS.len());
+
+    // Every name still dedupes, to its entry; guids only in their feed.
+    let seen = |store: &Store, feed: &str, guid: Option<&str>, url: &str| {
+        store.find_seen(feed, guid, &urls(url)).expect("find")
+    };
+    let none = "https://nowhere.example/";
+    for (url, id) in [
+        ("https://e.com/a", 1),
+        ("https://e.com/a-amp", 1),
+        ("https://e.com/b?p=2", 2),
+        ("https://other.org/c", 3),
+        ("https://e.com/old", 4),
+    ] {
+        assert_eq!(seen(&store, "X", None, url), Some(id), "{url}");
+    }
+    assert_eq!(
+        store
+            .find_seen(
+                "X",
+                None,
+                &PostUrls::new(&url::Url::parse("urn:x-pending").expect("urn"))
+            )
+            .expect("find"),
+        Some(5)
+    );
+    for (feed, guid, id) in [
+        ("F", "g1", 1),
+        ("G", "tag:other.org,2026:c", 3),
+        ("F", "g4", 4),
+        ("H", "h-guid", 2),
+    ] {
+        assert_eq!(
+            seen(&store, feed, Some(guid), none),
+            Some(id),
+            "{feed} {guid}"
+        );
+        assert_eq!(
+            seen(&store, "X", Some(guid), none),
+            None,
+            "{guid} in another feed"
+        );
+    }
+    assert_eq!(
+        store
+            .claim(
+                &entry("G", None, &urls("https://e.com/a-amp")),
+                "n.md",
+                None,
+                EntryState::Draft
+            )
+            .expect("claim"),
+        None,
+        "an alias still refuses a claim"
+    );
+
+    // Review sees every post as it was.
+    let post = |id| store.post(id).expect("post").expect("exists");
+    assert_eq!(
+        post(2),
+        PostRecord {
+            id: 2,
+            feed: "F".into(),
+            title: "Title B".into(),
+            url: "https://e.com/b?p=2".into(),
+            state: EntryState::Approved,
+            file: "2026-01-02-title-b.md".into(),
+            published_file: Some("/pub/2026-01-02-title-b.md".into()),
+            first_seen: 20,
+        }
+    );
+    assert_eq!(
+        (post(1).title, post(1).url, post(1).state),
+        (
+            "Title A".to_string(),
+            "https://e.com/a".to_string(),
+            EntryState::Draft
+        )
+    );
+    assert_eq!(
+        (post(3).feed, post(3).state),
+        ("G".to_string(), EntryState::Rejected)
+    );
+    assert_eq!(store.post(4).expect("post"), None, "skipped: never written");
+    for file in ["2026-01-02-title-b.md", "/pub/2026-01-02-title-b.md"] {
+        assert_eq!(
+            store.post_by_file(file).expect("by file").map(|p| p.id),
+            Some(2)
+        );
+    }
+    assert_eq!(
+        store
+            .post_by_file("2026-01-02-title-b-2.md")
+            .expect("by file")
+            .map(|p| p.id),
+        Some(3)
+    );
+    let drafts: Vec<i64> = store
+        .posts(&[EntryState::Draft])
+        .expect("posts")
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(drafts, vec![1]);
+    let all: Vec<i64> = store
+        .posts(&[
+            EntryState::Draft,
+            EntryState::Approved,
+            EntryState::Rejected,
+        ])
+        .expect("posts")
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(all, vec![3, 2, 1], "newest first");
+    for file in ["2026-01-02-title-a.md", "2026-01-02-title-b-2.md", "p.md"] {
+        assert!(store.is_file_reserved(file).expect("reserved"), "{file}");
+    }
+    assert!(
+        !store
+            .is_file_reserved("2026-01-02-title-c.md")
+            .expect("reserved")
+    );
+    assert_eq!(
+        store.count_posts("F").expect("count"),
+        PostCounts {
+            drafts: 1,
+            approved: 1,
+            rejected: 0,
+            missing: 0
+        }
+    );
+    assert_eq!(store.count_posts("G").expect("count").rejected, 1);
+
+    // The pending claim is finished as before, and counted once written.
+    let pending = store.pending().expect("pending");
+    assert_eq!(
+        pending,
+        vec![PendingPost {
+            id: 5,
+            file: "p.md".into(),
+            url: "urn:x-pending".into(),
+            content: Some("post text".into()),
+            final_state: EntryState::Approved,
+        }]
+    );
+    store.mark_written(5, 80).expect("mark");
+    assert_eq!(store.count_posts("G").expect("count").approved, 1);
+
+    // The old tables are gone, and the file kept no room for them.
+    let tables: Vec<String> = store
+        .conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .expect("prepare")
+        .query_map([], |row| row.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("names");
+    assert_eq!(
+        tables,
+        [
+            "entries",
+            "entry_keys",
+            "feed_names",
+            "feeds",
+            "origins",
+            "pending_batches",
+            "post_counts"
+        ]
+    );
+    let free: i64 = store
+        .conn
+        .pragma_query_value(None, "freelist_count", |row| row.get(0))
+        .expect("freelist");
+    assert_eq!(free, 0, "compacted");
+    let page_size: i64 = store
+        .conn
+        .pragma_query_value(None, "page_size", |row| row.get(0))
+        .expect("page size");
+    assert_eq!(page_size, PAGE_SIZE, "pages resized on the way");
+    let mode: String = store
+        .conn
+        .pragma_query_value(None, "journal_mode", |row| row.get(0))
+        .expect("journal mode");
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn post_counts_follow_every_change_of_state() {
+    let mut store = Store::open_in_memory().expect("store");
+    let ids: Vec<i64> = ["a", "b", "c"]
+        .iter()
+        .map(|name| {
+            let u = urls(&format!("https://e.com/{name}"));
+            store
+                .claim(
+                    &entry("F", None, &u),
+                    &format!("{name}.md"),
+                    None,
+                    EntryState::Draft,
+                )
+                .expect("claim")
+                .expect("claimed")
+        })
+        .collect();
+    let skipped = urls("https://e.com/s");
+    store
+        .record_unwritten(&entry("F", None, &skipped), EntryState::Skipped)
+        .expect("record");
+    assert_eq!(
+        store.count_posts("F").expect("count"),
+        PostCounts::default(),
+        "nothing written yet"
+    );
+    store.mark_written_many(&ids, 2, None).expect("mark");
+    store
+        .set_state(ids[0], EntryState::Draft, EntryState::Approved, None, 3)
+        .expect("approve");
+    store
+        .set_state(ids[1], EntryState::Draft, EntryState::Rejected, None, 3)
+        .expect("reject");
+    drop(
+        store
+            .change_state(ids[2], EntryState::Draft, EntryState::Missing, None, 3)
+            .expect("change"),
+    );
+    assert_eq!(
+        store.count_posts("F").expect("count"),
+        PostCounts {
+            drafts: 1,
+            approved: 1,
+            rejected: 1,
+            missing: 0
+        },
+        "a change rolled back counts nothing"
+    );
+    assert_eq!(
+        store.count_posts("G").expect("count"),
+        PostCounts::default()
+    );
+    // What a test or a person may do by hand in SQL is counted too.
+    store
+        .conn
+        .execute(
+            "UPDATE entries SET state = 'pending', written_at = NULL WHERE id = ?1",
+            [ids[2]],
+        )
+        .expect("update");
+    assert_eq!(store.count_posts("F").expect("count").drafts, 0);
+}
+
+/// The lookups a poll, a claim, a recovery or a review makes at any store
+/// size: each must search an index (a scan would make them grow with the
+/// store), which SQLite uses only when a query says what the index holds.
+#[test]
+fn lookups_search_an_index() {
+    let store = Store::open_in_memory().expect("store");
+    let lookups = [
+        (
+            entries::ENTRY_BY_KEY.to_string(),
+            "SEARCH entry_keys USING PRIMARY KEY",
+        ),
+        (
+            entries::FILE_RESERVED.to_string(),
+            "SEARCH entries USING INDEX entries_file",
+        ),
+        (
+            review::post_sql(),
+            "SEARCH entries USING INTEGER PRIMARY KEY",
+        ),
+        (
+            review::post_by_file_sql(),
+            "SEARCH entries USING INDEX entries_file",
+        ),
+        (
+            review::post_by_file_sql(),
+            "SEARCH entries USING INDEX entries_published_file",
+        ),
+        (
+            review::COUNT_POSTS.to_string(),
+            "SEARCH post_counts USING PRIMARY KEY",
+        ),
+        (
+            review::COUNT_POSTS.to_string(),
+            "SEARCH feed_names USING COVERING INDEX",
+        ),
+        // A partial index of pending entries only: its scan reads no others.
+        (
+            entries::pending_sql(),
+            "SCAN entries USING INDEX entries_pending",
+        ),
+    ];
+    for (sql, expected) in lookups {
+        let mut explain = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("prepare");
+        let params =
+            rusqlite::params_from_iter(std::iter::repeat_n("x", explain.parameter_count()));
+        let plan: Vec<String> = explain
+            .query_map(params, |row| row.get(3))
+            .expect("plan")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert!(
+            plan.iter().any(|step| step.starts_with(expected)),
+            "{sql}: {plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|step| step.starts_with("SCAN")) || sql.contains("'pending'"),
+            "{sql}: {plan:?}"
+        );
+    }
 }

@@ -84,3 +84,37 @@ pub fn holds_complete_post(dir: &Path, file: &str, url: &str) -> bool {
     crate::post::front_matter::read(&text).is_ok_and(|fm| fm.get("external_url") == Some(url))
         && text.ends_with('\n')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canon::PostUrls;
+    use crate::store::{EntryState, NewEntry};
+
+    #[test]
+    fn a_pending_post_whose_text_is_gone_is_released_for_its_next_poll() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open_in_memory().expect("store");
+        let urls = PostUrls::new(&url::Url::parse("https://e.com/a").expect("url"));
+        let entry = NewEntry {
+            feed: "F",
+            guid: Some("g"),
+            urls: &urls,
+            title: "A",
+            now: 1,
+        };
+        // Claimed by the writer (its text in a journal row since dropped),
+        // its file never written.
+        store
+            .claim(&entry, "a.md", None, EntryState::Draft)
+            .expect("claim")
+            .expect("claimed");
+        assert_eq!(recover(&mut store, dir.path(), 2).expect("recover"), 0);
+        assert!(store.pending().expect("pending").is_empty());
+        assert_eq!(
+            store.find_seen("F", Some("g"), &urls).expect("find"),
+            None,
+            "new again: its feed's next poll writes it"
+        );
+    }
+}
