@@ -82,6 +82,9 @@ if wants store; then examples+=(--example store_fill); fi
 cargo build --release --locked --bin linkpost "${examples[@]}"
 LINKPOST="$ROOT/target/release/linkpost"
 EXAMPLES="$ROOT/target/release/examples"
+# The commit the binaries were built from (a commit made during the run
+# does not change what is measured).
+COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo +changes)"
 
 mkdir -p "$WORK/trash"
 # farm DIR STAMP_NAME ARGS...: generates a farm once per set of arguments.
@@ -319,7 +322,7 @@ faster_304() { if awk -v a="$(col floor-304-h2 1)" -v b="$(col floor-304 1)" 'BE
 # commit it was measured.
 SECTIONS="$WORK/sections"
 mkdir -p "$SECTIONS"
-stamp_line() { echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') at linkpost $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), medians of $RUNS runs."; }
+stamp_line() { echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') at linkpost $COMMIT, medians of $RUNS runs."; }
 table_head() {
     echo "| scenario | requests | posts | wall s | user+sys s | peak RSS MiB | posts/s | vs floor |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
