@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tracing::{debug, error, info, warn};
 
@@ -155,11 +155,6 @@ struct Daemon {
     tasks: JoinSet<PollTask>,
     /// Which feed each task polls (for tasks that panic) and when it was due.
     task_feeds: HashMap<tokio::task::Id, (String, i64)>,
-    /// Caps polls in progress; closed on shutdown.
-    limit: Arc<Semaphore>,
-    /// Caps replaced by a reload, which tasks may still wait on; closed on
-    /// shutdown too.
-    retired_limits: Vec<Arc<Semaphore>>,
     written_since_start: usize,
     failures_since_start: usize,
     /// Unix milliseconds the daemon started: feeds due before it (never
@@ -180,8 +175,6 @@ impl Daemon {
             running: HashSet::new(),
             tasks: JoinSet::new(),
             task_feeds: HashMap::new(),
-            limit: Arc::new(Semaphore::new(refresher.polls_in_progress())),
-            retired_limits: Vec::new(),
             written_since_start: 0,
             failures_since_start: 0,
             started_ms: clock.now().timestamp_millis(),
@@ -248,11 +241,12 @@ impl Daemon {
             self.running.insert(name.clone());
             started += 1;
             let refresher = Arc::clone(&self.refresher);
-            let limit = Arc::clone(&self.limit);
             let clock = Arc::clone(&self.clock);
             let handle = self.tasks.spawn(async move {
-                // A closed semaphore means shutdown: give up before starting.
-                let _permit = limit.acquire_owned().await.ok()?;
+                // Shutdown came before the task ran: give up before starting.
+                if refresher.is_stopping() {
+                    return None;
+                }
                 let started_ms = clock.now().timestamp_millis();
                 Some((started_ms, refresher.poll_feed(&feed).await))
             });
@@ -334,11 +328,6 @@ impl Daemon {
                 return;
             }
         };
-        if refresher.config.concurrency != self.refresher.config.concurrency {
-            let new = Arc::new(Semaphore::new(refresher.polls_in_progress()));
-            self.retired_limits
-                .push(std::mem::replace(&mut self.limit, new));
-        }
         info!(
             feeds = refresher.config.feeds.len(),
             "configuration reloaded"
@@ -391,10 +380,6 @@ impl Daemon {
         let deadline = tokio::time::Instant::now() + grace;
         let refresher = Arc::clone(&self.refresher);
         self.refresher.stop();
-        self.limit.close();
-        for limit in &self.retired_limits {
-            limit.close();
-        }
         let tasks = &mut self.tasks;
         let drained = tokio::time::timeout_at(deadline, async {
             while tasks.join_next().await.is_some() {}
