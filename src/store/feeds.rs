@@ -106,56 +106,38 @@ impl Store {
     /// the validators and counts one more consecutive error.
     pub fn record_poll(&mut self, poll: &PollOutcome) -> Result<(), StoreError> {
         self.check_batch_alive()?;
-        match &poll.error {
-            None => {
-                let (replace, etag, last_modified) = match &poll.validators {
-                    Some(v) => (true, v.etag.as_deref(), v.last_modified.as_deref()),
-                    None => (false, None, None),
-                };
-                self.conn
-                    .prepare_cached(
-                        "INSERT INTO feeds (name, url, last_poll, next_due, last_status, first_poll_done, etag, last_modified)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                         ON CONFLICT (name) DO UPDATE SET url = excluded.url, last_poll = excluded.last_poll,
-                            next_due = excluded.next_due, last_status = excluded.last_status, last_error = NULL,
-                            consecutive_errors = 0, first_poll_done = first_poll_done OR excluded.first_poll_done,
-                            etag = iif(?9, excluded.etag, etag),
-                            last_modified = iif(?9, excluded.last_modified, last_modified)",
-                    )?
-                    .execute(params![
-                        poll.feed,
-                        poll.url,
-                        poll.polled_at,
-                        poll.next_due,
-                        poll.status,
-                        poll.complete,
-                        etag,
-                        last_modified,
-                        replace
-                    ])?;
-            }
-            Some(error) => {
-                self.conn
-                    .prepare_cached(
-                        "INSERT INTO feeds (name, url, last_poll, next_due, last_status, last_error,
-                                            consecutive_errors, disabled)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)
-                         ON CONFLICT (name) DO UPDATE SET url = excluded.url, last_poll = excluded.last_poll,
-                            next_due = excluded.next_due, last_status = excluded.last_status,
-                            last_error = excluded.last_error, consecutive_errors = consecutive_errors + 1,
-                            disabled = disabled OR excluded.disabled",
-                    )?
-                    .execute(params![
-                        poll.feed,
-                        poll.url,
-                        poll.polled_at,
-                        poll.next_due,
-                        poll.status,
-                        error,
-                        poll.disable
-                    ])?;
-            }
-        }
+        // A success clears the error and resets the count, a failure counts
+        // one more; fresh validators (a fetched body) replace the old ones.
+        let (etag, last_modified) = poll.validators.as_ref().map_or((None, None), |v| {
+            (v.etag.as_deref(), v.last_modified.as_deref())
+        });
+        self.conn
+            .prepare_cached(
+                "INSERT INTO feeds (name, url, last_poll, next_due, last_status, last_error,
+                                    consecutive_errors, first_poll_done, disabled, etag, last_modified)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, iif(?6 IS NULL, 0, 1), ?7, ?8, ?9, ?10)
+                 ON CONFLICT (name) DO UPDATE SET url = excluded.url, last_poll = excluded.last_poll,
+                    next_due = excluded.next_due, last_status = excluded.last_status,
+                    last_error = excluded.last_error,
+                    consecutive_errors = iif(excluded.last_error IS NULL, 0, consecutive_errors + 1),
+                    first_poll_done = first_poll_done OR excluded.first_poll_done,
+                    disabled = disabled OR excluded.disabled,
+                    etag = iif(?11, excluded.etag, etag),
+                    last_modified = iif(?11, excluded.last_modified, last_modified)",
+            )?
+            .execute(params![
+                poll.feed,
+                poll.url,
+                poll.polled_at,
+                poll.next_due,
+                poll.status,
+                poll.error,
+                poll.error.is_none() && poll.complete,
+                poll.error.is_some() && poll.disable,
+                etag,
+                last_modified,
+                poll.error.is_none() && poll.validators.is_some()
+            ])?;
         Ok(())
     }
 
