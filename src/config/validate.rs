@@ -62,7 +62,7 @@ pub(super) fn parse_raw(text: &str) -> Result<RawConfig, toml::de::Error> {
 }
 
 /// Where each piece starts: 0, then every [`TABLES_PER_PIECE`]th table header.
-fn piece_starts(text: &str) -> Vec<usize> {
+pub(super) fn piece_starts(text: &str) -> Vec<usize> {
     let mut starts = vec![0];
     let (mut tables, mut offset) = (0, 0);
     for line in text.split_inclusive('\n') {
@@ -133,12 +133,7 @@ pub(super) enum SizeValue {
 
 /// Converts a byte offset in `text` to a 1-based line number.
 pub(super) fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()
-        .iter()
-        .take(offset)
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    LineCounter::new(text).line_of(offset)
 }
 
 /// Line numbers of offsets asked in increasing order, each counted on from
@@ -164,9 +159,10 @@ impl<'a> LineCounter<'a> {
         if offset < self.offset {
             (self.offset, self.line) = (0, 1);
         }
+        let offset = offset.min(self.text.len());
         let between = self.text.as_bytes().get(self.offset..offset).unwrap_or(&[]);
         self.line += between.iter().filter(|&&b| b == b'\n').count();
-        self.offset = offset.max(self.offset);
+        self.offset = offset;
         self.line
     }
 }

@@ -267,31 +267,39 @@ fn entries_v4(tx: &Connection) -> rusqlite::Result<()> {
 
 /// The id of feed `name` in `feed_names`, added if new.
 pub(super) fn feed_id(conn: &Connection, name: &str) -> rusqlite::Result<i64> {
-    let found = conn
-        .prepare_cached("SELECT id FROM feed_names WHERE name = ?1")?
-        .query_row([name], |row| row.get(0))
-        .optional()?;
-    match found {
-        Some(id) => Ok(id),
-        None => {
-            conn.prepare_cached("INSERT INTO feed_names (name) VALUES (?1)")?
-                .execute([name])?;
-            Ok(conn.last_insert_rowid())
-        }
-    }
+    interned_id(
+        conn,
+        "SELECT id FROM feed_names WHERE name = ?1",
+        "INSERT INTO feed_names (name) VALUES (?1)",
+        name,
+    )
 }
 
 /// The id of `origin` in `origins`, added if new.
 pub(super) fn origin_id(conn: &Connection, origin: &str) -> rusqlite::Result<i64> {
+    interned_id(
+        conn,
+        "SELECT id FROM origins WHERE origin = ?1",
+        "INSERT INTO origins (origin) VALUES (?1)",
+        origin,
+    )
+}
+
+/// The id `select` finds for `value`, else the id of the row `insert` adds.
+fn interned_id(
+    conn: &Connection,
+    select: &str,
+    insert: &str,
+    value: &str,
+) -> rusqlite::Result<i64> {
     let found = conn
-        .prepare_cached("SELECT id FROM origins WHERE origin = ?1")?
-        .query_row([origin], |row| row.get(0))
+        .prepare_cached(select)?
+        .query_row([value], |row| row.get(0))
         .optional()?;
     match found {
         Some(id) => Ok(id),
         None => {
-            conn.prepare_cached("INSERT INTO origins (origin) VALUES (?1)")?
-                .execute([origin])?;
+            conn.prepare_cached(insert)?.execute([value])?;
             Ok(conn.last_insert_rowid())
         }
     }
