@@ -464,18 +464,23 @@ mod tests {
 
     #[test]
     fn a_header_line_inside_a_multi_line_string_is_not_a_cut() {
-        // Feed 4999's tag holds the 5,000th line that reads `[[feed]]`,
-        // where the first cut would be made.
+        // Feed 4998's tag holds the 5,001st line that reads like a table
+        // header (after the `[[rule]]` and 4,999 feeds' headers): the first cut.
         let text = many_feeds(6_000, |i| {
-            if i == 4_999 {
+            if i == 4_998 {
                 "tags = [\"\"\"\n[[feed]]\n\"\"\"]\n".to_string()
             } else {
                 String::new()
             }
         });
+        let inner = text.find("\"\"\"\n[[feed]]").expect("the string") + 4;
+        assert!(
+            validate::piece_starts(&text).contains(&inner),
+            "a piece is cut at the line inside the string"
+        );
         let cfg = parse(&text).expect("valid config");
         assert_eq!(cfg.feeds.len(), 6_000);
-        assert_eq!(cfg.feeds[4_999].tags, ["[[feed]]\n"]);
+        assert_eq!(cfg.feeds[4_998].tags, ["[[feed]]\n"]);
         assert_eq!(cfg.feeds[5_000].name, "feed-5000");
     }
 
