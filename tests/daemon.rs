@@ -588,3 +588,94 @@ async fn a_finished_poll_reads_one_feed_row_not_all_of_them() {
         "the second pass read each feed's row: {rows}"
     );
 }
+
+/// Runs the daemon over `names` (interval 1000 s, so a due feed waits at
+/// most 10 s for others) after setting each feed's next due time to the
+/// clock's now (whole seconds) plus its offset; returns each feed's request
+/// time in seconds after that now, by feed name.
+async fn polled_after_setting_due_times(top: &str, due_in: &[(&str, i64)]) -> Vec<(String, f64)> {
+    let clock = paused_clock();
+    let (server, mut hits) = ScriptedServer::new(Arc::clone(&clock), |_, _| {
+        Answer::rss(rss("https://blog.example", &[("a", 1)]))
+    });
+    let feeds: String = due_in
+        .iter()
+        .map(|(name, _)| {
+            feed(
+                name,
+                &format!("https://blog.example/{name}.xml"),
+                "interval = \"1000s\"\nfetch_article = false",
+            )
+        })
+        .collect();
+    let dir = TestDir::new(&format!("{top}\n{feeds}"));
+    let start =
+        || InProcessDaemon::start(&dir.config_path(), Arc::clone(&clock), Arc::clone(&server));
+    // A first run polls each feed once, so the store knows them.
+    let mut daemon = start();
+    for _ in due_in {
+        next_hit(&mut hits).await;
+    }
+    daemon.idle().await;
+    daemon.stop().await;
+
+    let now = linkpost::clock::Clock::now(clock.as_ref()).timestamp();
+    let conn = rusqlite::Connection::open(dir.database()).expect("open db");
+    for (name, offset) in due_in {
+        conn.execute(
+            "UPDATE feeds SET next_due = ?1 WHERE name = ?2",
+            rusqlite::params![now + offset, name],
+        )
+        .expect("set next_due");
+    }
+    drop(conn);
+    let daemon = start();
+    let mut polled = Vec::new();
+    for _ in due_in {
+        let hit = next_hit(&mut hits).await;
+        let name = hit.path.trim_start_matches('/').trim_end_matches(".xml");
+        let after = (hit.at.timestamp_millis() - now * 1000) as f64 / 1000.0;
+        polled.push((name.to_string(), after));
+    }
+    daemon.stop().await;
+    polled.sort_by(|a, b| a.0.cmp(&b.0));
+    polled
+}
+
+#[tokio::test(start_paused = true)]
+async fn feeds_due_close_together_are_polled_in_one_wake_never_early() {
+    let _guard = HangGuard::new("gather", REAL_LIMIT);
+    let polled =
+        polled_after_setting_due_times("", &[("a", 100), ("b", 103), ("c", 106), ("d", 200)]).await;
+    let at = |name: &str| polled.iter().find(|(n, _)| n == name).expect("polled").1;
+    // a waits for b and c (due within a hundredth of its interval, 10 s);
+    // none is polled before it is due; d, due later, comes on its own.
+    let (a, b, c, d) = (at("a"), at("b"), at("c"), at("d"));
+    assert!(
+        (a - b).abs() < 1.0 && (a - c).abs() < 1.0,
+        "a, b and c in one wake: {polled:?}"
+    );
+    assert!(c >= 106.0, "c polled before it was due: {polled:?}");
+    assert!(a <= 111.0, "a waited more than 10 s: {polled:?}");
+    assert!(
+        (200.0..=211.0).contains(&d),
+        "d polled at {d} s, due at 200: {polled:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn feeds_enough_to_fill_the_free_poll_slots_start_without_waiting() {
+    let _guard = HangGuard::new("gather_full", REAL_LIMIT);
+    // concurrency 1: four polls may run; four feeds due at 100 fill them.
+    let polled = polled_after_setting_due_times(
+        "concurrency = 1",
+        &[("a", 100), ("b", 100), ("c", 100), ("d", 100)],
+    )
+    .await;
+    for (name, after) in &polled {
+        assert!(
+            (100.0..101.0).contains(after),
+            "{name} polled {after} s after, due at 100: {polled:?}"
+        );
+    }
+}

@@ -246,6 +246,20 @@ pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
+/// The daemon's runtime: one thread for the schedule, the polls' network
+/// I/O and their hand-offs to the writer, beside the writer's threads and
+/// the blocking pool that parses feeds and builds posts. A daemon's polls
+/// are mostly 304s spread over time, so each one wakes a sleeping process;
+/// on a multi-thread runtime it also woke the other workers and the thread
+/// running the loop, and those wake-ups cost more than the poll
+/// (`bench/RESULTS.md`, the daemon workload).
+pub(super) fn daemon_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
 pub(super) fn open_store(config: &Config) -> anyhow::Result<Store> {
     Store::open(&config.database)
         .with_context(|| format!("opening the store named by {}", config.path.display()))

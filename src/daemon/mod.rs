@@ -79,6 +79,14 @@ pub struct DaemonOptions {
 /// Longest sleep before the schedule is looked at again while feeds wait.
 const MAX_IDLE: Duration = Duration::from_secs(60 * 60);
 
+/// The longest a due feed waits for others to come due, so that they are
+/// polled together: a daemon with few feeds then wakes a few times a minute
+/// rather than once per feed (as systemd's `AccuracySec=` coalesces timers).
+/// A feed waits at most a hundredth of its interval, and not at all once
+/// enough feeds are due to fill every free poll slot. Polls are only ever
+/// delayed, never started early, so `Retry-After`, `max-age` and backoff hold.
+pub const MAX_GATHER: Duration = Duration::from_secs(10);
+
 /// How often the daemon logs how late its polls started.
 pub const SCHEDULE_REPORT_EVERY: Duration = Duration::from_secs(60);
 
@@ -230,7 +238,11 @@ impl Daemon {
     /// per waiting feed would hold a poll's whole state in memory, for
     /// 100,000 feeds due at a first start) and start as polls finish.
     fn start_due_polls(&mut self) {
-        let now = self.clock.now().timestamp();
+        let now_ms = self.clock.now().timestamp_millis();
+        if self.start_at_ms().is_none_or(|at| at > now_ms) {
+            return;
+        }
+        let now = now_ms.div_euclid(1000);
         let mut started = 0;
         while self.running.len() < self.refresher.polls_in_progress()
             && let Some((due, name)) = self.queue.pop_due(now)
@@ -262,15 +274,34 @@ impl Daemon {
         );
     }
 
-    /// How long until the next queued feed is due; `None` when none is
-    /// queued or no more polls may start until one finishes.
+    /// When (Unix milliseconds) the next polls start: when the soonest
+    /// queued feed is due, plus the time it waits for others to gather (see
+    /// [`MAX_GATHER`]), unless enough are due by then to fill the free poll
+    /// slots. `None` when none is queued or no slot is free.
+    fn start_at_ms(&self) -> Option<i64> {
+        let free = self
+            .refresher
+            .polls_in_progress()
+            .checked_sub(self.running.len())
+            .filter(|&free| free > 0)?;
+        let (due, feed) = self.queue.first()?;
+        let due_ms = due.saturating_mul(1000);
+        let interval = self.feeds.get(feed).map_or(Duration::ZERO, |f| f.interval);
+        let gather = (interval / 100).min(MAX_GATHER);
+        let gathered_ms = due_ms.saturating_add(i64::try_from(gather.as_millis()).unwrap_or(0));
+        let slots_filled_ms = self
+            .queue
+            .nth_due(free - 1)
+            .map_or(i64::MAX, |due| due.saturating_mul(1000));
+        Some(gathered_ms.min(slots_filled_ms).max(due_ms))
+    }
+
+    /// How long until the next polls start (see [`Daemon::start_at_ms`]);
+    /// `None` when none is queued or no more polls may start until one
+    /// finishes.
     fn time_until_next_due(&self) -> Option<Duration> {
-        if self.running.len() >= self.refresher.polls_in_progress() {
-            return None;
-        }
-        let due = self.queue.next_due()?;
-        let ms = due
-            .saturating_mul(1000)
+        let ms = self
+            .start_at_ms()?
             .saturating_sub(self.clock.now().timestamp_millis());
         Some(Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(MAX_IDLE))
     }
@@ -371,8 +402,6 @@ impl Daemon {
         )
     }
 
-    /// Stops polls in flight before their next entry and waits for them,
-    /// at most `grace`.
     /// Stops polls in flight before their next entry and waits for them
     /// and for the writer to record their outcomes, `grace` in all. What is
     /// abandoned is safe: claims are durable, and the next run finishes them.

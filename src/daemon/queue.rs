@@ -47,6 +47,16 @@ impl DueQueue {
         self.by_due.first().map(|(due, _)| *due)
     }
 
+    /// The soonest feed and when it is due.
+    pub fn first(&self) -> Option<(i64, &str)> {
+        self.by_due.first().map(|(due, feed)| (*due, feed.as_str()))
+    }
+
+    /// When the `n`-th soonest feed is due (0 is the soonest); O(n).
+    pub fn nth_due(&self, n: usize) -> Option<i64> {
+        self.by_due.iter().nth(n).map(|(due, _)| *due)
+    }
+
     /// Takes the soonest feed out of the queue if it is due at `now`, with
     /// the time it was due.
     pub fn pop_due(&mut self, now: i64) -> Option<(i64, String)> {
@@ -83,6 +93,10 @@ mod tests {
         queue.set("never-polled", 0);
         assert_eq!(queue.len(), 4);
         assert_eq!(queue.next_due(), Some(0));
+        assert_eq!(queue.first(), Some((0, "never-polled")));
+        assert_eq!(queue.nth_due(1), Some(10));
+        assert_eq!(queue.nth_due(3), Some(20));
+        assert_eq!(queue.nth_due(4), None);
         assert_eq!(queue.pop_due(15), Some((0, "never-polled".to_string())));
         assert_eq!(queue.pop_due(15), Some((10, "c".to_string())));
         assert_eq!(queue.pop_due(15), None, "a and b are not due yet");
