@@ -23,7 +23,7 @@ use tokio::task::JoinSet;
 use tracing::{debug, error, info, warn};
 
 use crate::clock::Clock;
-use crate::config::{Config, FeedConfig};
+use crate::config::{Config, ConfigError, FeedConfig};
 use crate::refresh::{self, PassError, Polled, Refresher, Shared};
 
 pub mod lateness;
@@ -349,7 +349,17 @@ impl Daemon {
     /// Re-reads the config and the schedule; on any error the running
     /// config and schedule stay, whole.
     async fn reload(&mut self, options: &DaemonOptions, shared: &Shared) {
-        let Some(refresher) = reload(options, &self.refresher, shared) else {
+        // Parsing a config of 100,000 feeds takes a second: off the thread
+        // that runs the polls.
+        let path = options.config_path.clone();
+        let loaded = match refresh::run_blocking(move || Config::load(&path)).await {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                error!(error = %e, "reload refused; keeping the running configuration");
+                return;
+            }
+        };
+        let Some(refresher) = reload(loaded, &self.refresher, shared) else {
             return;
         };
         let schedule = match Daemon::read_schedule(&refresher).await {
@@ -433,9 +443,14 @@ impl Daemon {
     }
 }
 
-/// Re-reads the config; `None` (after logging why) keeps the old one.
-fn reload(options: &DaemonOptions, current: &Refresher, shared: &Shared) -> Option<Refresher> {
-    let config = match Config::load(&options.config_path) {
+/// The refresher for a re-read config; `None` (after logging why) keeps the
+/// old one.
+fn reload(
+    loaded: Result<Config, ConfigError>,
+    current: &Refresher,
+    shared: &Shared,
+) -> Option<Refresher> {
+    let config = match loaded {
         Ok(config) => config,
         Err(e) => {
             error!(error = %e, "reload refused; keeping the running configuration");
