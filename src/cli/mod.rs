@@ -239,21 +239,15 @@ fn with_config(
     }
 }
 
+/// The runtime of every command: one thread for the schedule, the polls'
+/// network I/O and their hand-offs to the writer, beside the writer's
+/// threads and the blocking pool that parses feeds and builds posts (the
+/// CPU-heavy part). Polls that are mostly 304s cost little each, so on a
+/// multi-thread runtime the wake-ups between its workers and the thread
+/// running the loop cost more than the polls: per poll, 6 context switches
+/// against 2 on the daemon, and a third less CPU for a warm `poll`
+/// (`bench/RESULTS.md`).
 pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
-}
-
-/// The daemon's runtime: one thread for the schedule, the polls' network
-/// I/O and their hand-offs to the writer, beside the writer's threads and
-/// the blocking pool that parses feeds and builds posts. A daemon's polls
-/// are mostly 304s spread over time, so each one wakes a sleeping process;
-/// on a multi-thread runtime it also woke the other workers and the thread
-/// running the loop, and those wake-ups cost more than the poll
-/// (`bench/RESULTS.md`, the daemon workload).
-pub(super) fn daemon_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use super::{RunArgs, daemon_runtime, exit, open_store, runtime};
+use super::{RunArgs, exit, open_store, runtime};
 use linkpost::config::Config;
 use linkpost::daemon::systemd::SystemdNotifier;
 use linkpost::daemon::{self, DaemonOptions, signals};
@@ -48,7 +48,7 @@ pub(super) fn run_daemon(config: Config, args: RunArgs) -> anyhow::Result<u8> {
         config_path: config.path.clone(),
         shutdown_grace: args.shutdown_grace,
     };
-    let runtime = daemon_runtime()?;
+    let runtime = runtime()?;
     let result = runtime.block_on(async move {
         let signals = signals::listen().context("installing signal handlers")?;
         let mut notifier = SystemdNotifier::new();
