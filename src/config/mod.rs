@@ -325,16 +325,22 @@ impl Config {
             Some(n) => v.positive(n, "summary_length")?,
             None => DEFAULT_SUMMARY_LENGTH,
         };
-        let review_listen = match &raw.review_listen {
-            Some(addr) => Some(addr.get_ref().trim().parse::<std::net::SocketAddr>().map_err(|e| {
-                v.invalid(
+        let review_listen =
+            match &raw.review_listen {
+                Some(addr) => Some(
+                    addr.get_ref()
+                        .trim()
+                        .parse::<std::net::SocketAddr>()
+                        .map_err(|e| {
+                            v.invalid(
                     addr.span(),
                     "review_listen",
                     format!("{e}; write an address and port such as \"{DEFAULT_REVIEW_LISTEN}\""),
                 )
-            })?),
-            None => None,
-        };
+                        })?,
+                ),
+                None => None,
+            };
         let review_token = raw
             .review_token
             .as_ref()
