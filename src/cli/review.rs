@@ -8,11 +8,7 @@ use super::{exit, open_store};
 use linkpost::config::Config;
 
 fn review_folders(config: &Config) -> linkpost::review::Folders<'_> {
-    linkpost::review::Folders {
-        output_dir: &config.output_dir,
-        publish_dir: config.publish_dir.as_deref(),
-        database: &config.database,
-    }
+    linkpost::review::Folders::of(config)
 }
 
 fn now() -> i64 {
