@@ -117,14 +117,15 @@ pub(super) fn review(config: &Config, args: &[String], verdict: Verdict) -> anyh
         let result = match verdict {
             Verdict::Approve => linkpost::review::approve(&mut store, folders, target, now())
                 .map(|approved| format!("approved {id}: {}", approved.path.display())),
-            Verdict::Reject => linkpost::review::reject(&mut store, folders, target, now())
-                .map(|()| {
+            Verdict::Reject => {
+                linkpost::review::reject(&mut store, folders, target, now()).map(|()| {
                     format!(
                         "rejected {id}: moved {} to {} (`linkpost restore {id}` brings it back)",
                         target.path.display(),
                         linkpost::review::kept_dir(&config.output_dir).display()
                     )
-                }),
+                })
+            }
         };
         match result {
             Ok(line) => writeln!(out, "{line}")?,
@@ -169,7 +170,9 @@ pub(super) fn serve(config: &Config, listen: Option<std::net::SocketAddr>) -> an
     let settings = linkpost::web::ReviewSettings::of(config);
     super::runtime()?.block_on(async move {
         let listener = linkpost::web::bind(addr, settings.token.as_deref()).await?;
-        let local = listener.local_addr().context("reading the listen address")?;
+        let local = listener
+            .local_addr()
+            .context("reading the listen address")?;
         {
             let mut out = std::io::stdout().lock();
             writeln!(out, "review page: http://{local}/")?;

@@ -57,9 +57,7 @@ impl IntoResponse for Failure {
 impl From<ReviewError> for Failure {
     fn from(e: ReviewError) -> Failure {
         let status = match &e {
-            ReviewError::UnknownId { .. } | ReviewError::NoSuchFile { .. } => {
-                StatusCode::NOT_FOUND
-            }
+            ReviewError::UnknownId { .. } | ReviewError::NoSuchFile { .. } => StatusCode::NOT_FOUND,
             ReviewError::Changed { .. }
             | ReviewError::AlreadyHandled { .. }
             | ReviewError::Missing { .. }
@@ -245,8 +243,12 @@ async fn edit(
     Path(id): Path<i64>,
     body: axum::body::Bytes,
 ) -> Result<axum::Json<Done>, Failure> {
-    let request: EditRequest = serde_json::from_slice(&body)
-        .map_err(|e| Failure(StatusCode::BAD_REQUEST, format!("the edit cannot be read: {e}")))?;
+    let request: EditRequest = serde_json::from_slice(&body).map_err(|e| {
+        Failure(
+            StatusCode::BAD_REQUEST,
+            format!("the edit cannot be read: {e}"),
+        )
+    })?;
     blocking(&app, move |app, store| {
         let target = review::resolve(store, app.settings.folders(), &id.to_string())?;
         let fingerprint = review::edit(&target, &request.edits, &request.fingerprint)?;
@@ -277,4 +279,3 @@ async fn style() -> impl IntoResponse {
         STYLE,
     )
 }
-

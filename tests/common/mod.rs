@@ -101,7 +101,10 @@ impl TestDir {
         let mut files: Vec<PathBuf> = match std::fs::read_dir(self.output_dir()) {
             Ok(entries) => entries
                 .map(|e| e.expect("dir entry").path())
-                .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+                .filter(|p| {
+                    !p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
                 .collect(),
             Err(_) => Vec::new(),
         };
