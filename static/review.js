@@ -175,7 +175,8 @@
     const feed = feedFilter.value;
     const words = search.value.toLowerCase().split(/\s+/).filter((w) => w);
     document.querySelectorAll(".card").forEach((card) => {
-      const text = card.dataset.search || "";
+      // The card's own text: title, source, tags, tldr.
+      const text = card.textContent.toLowerCase();
       const show = (!feed || card.dataset.feed === feed) && words.every((w) => text.includes(w));
       card.hidden = !show;
     });

@@ -23,8 +23,6 @@ pub(super) struct Card {
     pub tldr: String,
     pub problem: Option<String>,
     pub fingerprint: String,
-    /// Lowercased text the search looks in.
-    pub search: String,
 }
 
 /// Drafts of one day.
@@ -97,14 +95,6 @@ fn card(d: DraftView) -> Card {
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .map(String::from);
-    let search = format!(
-        "{} {} {} {}",
-        d.title,
-        d.source,
-        d.tags.join(" "),
-        d.full_tldr
-    )
-    .to_lowercase();
     Card {
         id: d.id,
         title: d.title,
@@ -116,6 +106,5 @@ fn card(d: DraftView) -> Card {
         tldr: d.full_tldr,
         problem: d.problem,
         fingerprint: d.fingerprint,
-        search,
     }
 }

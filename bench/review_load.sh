@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The review page's first load with many drafts (issue 14: under 300 ms for 500).
+#
+#   bench/review_load.sh [DRAFTS] [RUNS]      (defaults: 500 5)
+#
+# Writes DRAFTS drafts from a local feed file (no network: `file:` feed,
+# fetch_article = false), starts `linkpost review` on a free loopback port,
+# and times with curl:
+#   first      the first GET / after the server started (store opened, every
+#              draft file read and its front matter parsed, the page rendered)
+#   page       GET / again, median of RUNS
+#   page+assets  GET / plus /static/review.js and /static/review.css, as a
+#              browser's first visit fetches them, median of RUNS
+# Prints a markdown table. bench/run.sh runs it as the `review` workload
+# (BENCH_ONLY=review); alone it builds the release binary itself, or uses
+# $LINKPOST. Installs curl and python3 from Debian's packages when missing.
+set -euo pipefail
+
+DRAFTS="${1:-500}"
+RUNS="${2:-5}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/linkpost-review-bench.XXXXXX")"
+need=()
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+if [ "${#need[@]}" -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ -z "${LINKPOST:-}" ]; then
+    (cd "$ROOT" && cargo build --release --locked --bin linkpost >&2)
+    LINKPOST="${CARGO_TARGET_DIR:-$ROOT/target}/release/linkpost"
+fi
+SERVER_PID=""
+cleanup() {
+    if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# A feed of DRAFTS entries over DRAFTS/20 days, each with a tldr-sized text.
+python3 - "$WORK/feed.xml" "$DRAFTS" <<'PY'
+import sys, email.utils
+path, n = sys.argv[1], int(sys.argv[2])
+words = ("platform teams build paved roads so that application teams can ship "
+         "safely a golden path is an opinionated supported way to build and run "
+         "a service it is not a mandate").split()
+items = []
+for i in range(n):
+    text = " ".join(words[(i + k) % len(words)] for k in range(120))
+    date = email.utils.formatdate(1757000000 - i * 4321, usegmt=True)
+    items.append(f"<item><title>Entry {i}: {' '.join(words[i % 20:i % 20 + 6])}</title>"
+                 f"<link>https://bench.example/posts/{i}</link><guid>bench-{i}</guid>"
+                 f"<pubDate>{date}</pubDate><description>{text}.</description></item>")
+with open(path, "w") as f:
+    f.write('<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>'
+            + "".join(items) + "</channel></rss>")
+PY
+cat > "$WORK/linkpost.toml" <<TOML
+database = "state/linkpost.db"
+output_dir = "drafts"
+[[feed]]
+name = "Bench"
+url = "file:feed.xml"
+fetch_article = false
+backfill = $DRAFTS
+tags = ["bench", "review"]
+TOML
+"$LINKPOST" --log-level warn poll --config "$WORK/linkpost.toml"
+written="$(find "$WORK/drafts" -maxdepth 1 -name '*.md' | wc -l)"
+
+"$LINKPOST" --log-level warn review --config "$WORK/linkpost.toml" --listen 127.0.0.1:0 > "$WORK/review.out" &
+SERVER_PID=$!
+# It prints its address once it listens.
+for _ in $(seq 100); do grep -q '^review page: ' "$WORK/review.out" 2>/dev/null && break; sleep 0.05; done
+URL="$(sed -n 's/^review page: //p' "$WORK/review.out")"
+[ -n "$URL" ] || { echo "linkpost review did not start" >&2; exit 1; }
+
+ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
+get() { curl -s -o /dev/null -w '%{time_total}' "$1"; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+first="$(get "$URL")"
+bytes="$(curl -s "$URL" | wc -c)"
+cards="$(curl -s "$URL" | grep -c 'class="card"' || true)"
+page="$(for _ in $(seq "$RUNS"); do get "$URL"; echo; done | median)"
+assets="$(for _ in $(seq "$RUNS"); do
+    awk -v a="$(get "$URL")" -v b="$(get "${URL}static/review.js")" -v c="$(get "${URL}static/review.css")" 'BEGIN { print a + b + c }'
+done | median)"
+
+echo "| drafts | page KiB | first GET / ms | GET / ms (median of $RUNS) | GET / + script + style ms (median) | target ms |"
+echo "| --- | --- | --- | --- | --- | --- |"
+echo "| $written ($cards shown) | $((bytes / 1024)) | $(ms "$first") | $(ms "$page") | $(ms "$assets") | 300 |"
