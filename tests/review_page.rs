@@ -329,6 +329,107 @@ async fn restore_brings_a_rejected_draft_back_and_expired_ones_are_removed() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approve_to_the_publish_folder_is_undone_while_the_file_is_there() {
+    let (_server, dir) = polled("publish_dir = \"site\"\n").await;
+    let page = Page::start(&dir).await;
+    let id = id_of(&dir, ISTIO_FILE);
+    let draft = dir.output_dir().join(ISTIO_FILE);
+    let text = std::fs::read(&draft).expect("draft");
+    let csrf = csrf_of(&page).await;
+    let post = |action: &str| {
+        http()
+            .post(format!("{}/draft/{id}/{action}", page.url))
+            .header("X-CSRF-Token", &csrf)
+            .send()
+    };
+    assert_eq!(post("approve").await.expect("approve").status(), 200);
+    let published = dir.dir.path().join("site").join(ISTIO_FILE);
+    assert!(published.is_file() && !draft.exists());
+    let undone = post("undo").await.expect("undo");
+    assert_eq!(
+        undone.status(),
+        200,
+        "{}",
+        undone.text().await.unwrap_or_default()
+    );
+    assert!(!published.exists(), "taken back from the site");
+    assert_eq!(
+        std::fs::read(&draft).expect("draft again"),
+        text,
+        "byte for byte"
+    );
+    let store = Store::open(&dir.database()).expect("store");
+    let row = store.post(id).expect("post").expect("row");
+    assert_eq!((row.state, row.published_file), (EntryState::Draft, None));
+    drop(store);
+
+    // Once the published file is gone (taken elsewhere), undo says why not.
+    assert_eq!(post("approve").await.expect("approve").status(), 200);
+    std::fs::remove_file(&published).expect("publish elsewhere");
+    let refused = post("undo").await.expect("undo");
+    assert_eq!(refused.status(), 409);
+    let message = refused.text().await.expect("text");
+    assert!(message.contains("cannot be undone"), "{message}");
+    assert_eq!(store_state(&dir, ISTIO_FILE), EntryState::Approved);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reject_or_restore_cut_short_by_a_crash_is_settled_by_the_store_state() {
+    let (_server, dir) = polled("").await;
+    let config = dir.config_path().display().to_string();
+    // A reject cut short before its commit: the draft has a second name
+    // in the kept folder, the store still says draft.
+    let draft = dir.output_dir().join(ISTIO_FILE);
+    std::fs::create_dir_all(kept(&dir, ISTIO_FILE).parent().expect("dir")).expect("mkdir");
+    std::fs::hard_link(&draft, kept(&dir, ISTIO_FILE)).expect("link");
+    let (code, _, stderr) = linkpost(&["drafts", "--config", &config]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        draft.is_file() && !kept(&dir, ISTIO_FILE).exists(),
+        "{stderr}"
+    );
+    assert_eq!(store_state(&dir, ISTIO_FILE), EntryState::Draft);
+
+    // A restore cut short before its commit: the store still says rejected.
+    let id = id_of(&dir, ISTIO_FILE).to_string();
+    assert_eq!(linkpost(&["reject", &id, "--config", &config]).0, 0);
+    std::fs::hard_link(kept(&dir, ISTIO_FILE), &draft).expect("link");
+    let (code, stdout, stderr) = linkpost(&["drafts", "--config", &config]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!draft.exists() && kept(&dir, ISTIO_FILE).is_file());
+    assert!(stdout.contains("2 drafts waiting"), "{stdout}");
+    assert_eq!(store_state(&dir, ISTIO_FILE), EntryState::Rejected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_serves_the_page_when_review_listen_is_set() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let (_server, dir) = polled(&format!("review_listen = \"127.0.0.1:{port}\"\n")).await;
+    let daemon = common::Daemon::start(&dir.config_path());
+    common::wait_until("the review page", Duration::from_secs(30), || {
+        daemon.log().contains("review page listening")
+    })
+    .await;
+    let html = http()
+        .get(format!("http://127.0.0.1:{port}/"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        html.contains("Co-located Event Deep Dive: Istio Day"),
+        "{html}"
+    );
+    let (code, log) = daemon.stop(Duration::from_secs(30)).await;
+    assert_eq!(code, 0, "{log}");
+}
+
 // ---------------------------------------------------------------- Chromium
 
 /// chromedriver on a free loopback port, stopped when dropped.
@@ -757,6 +858,29 @@ async fn the_page_lists_edits_approves_rejects_and_undoes_in_chromium() {
         js(&c, "document.getElementById('count-waiting').textContent").await,
         "4"
     );
+
+    // The feed filter: only CNCF's drafts.
+    c.find(Locator::Css("#feed"))
+        .await
+        .expect("feed filter")
+        .select_by_value("CNCF")
+        .await
+        .expect("select");
+    wait_until(
+        &c,
+        "Array.from(document.querySelectorAll('.card')).filter(c => !c.hidden).length === 3",
+        "the feed filter",
+    )
+    .await;
+
+    // o opens the focused draft's original in a new tab.
+    let before = c.windows().await.expect("windows").len();
+    press(&c, "o").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while c.windows().await.expect("windows").len() == before {
+        assert!(Instant::now() < deadline, "o opened no tab");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     c.close().await.expect("close browser");
 }
 
