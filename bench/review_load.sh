@@ -11,6 +11,13 @@
 #   page       GET / again, median of RUNS
 #   page+assets  GET / plus /static/review.js and /static/review.css, as a
 #              browser's first visit fetches them, median of RUNS
+#   chromium   when chromium and chromedriver are installed: headless
+#              Chromium's own timing of the page's first load (a new browser
+#              and profile each run, so nothing cached; the browser opens
+#              about:blank first so its own start-up is not counted),
+#              navigation start to the load event (HTML parsed, style and
+#              script loaded and run), median of RUNS; and the same in a
+#              browser's very first navigation, start-up costs included
 # Prints a markdown table. bench/run.sh runs it as the `review` workload
 # (BENCH_ONLY=review); alone it builds the release binary itself, or uses
 # $LINKPOST. Installs curl and python3 from Debian's packages when missing.
@@ -33,7 +40,9 @@ if [ -z "${LINKPOST:-}" ]; then
     LINKPOST="${CARGO_TARGET_DIR:-$ROOT/target}/release/linkpost"
 fi
 SERVER_PID=""
+DRIVER_PID=""
 cleanup() {
+    if [ -n "$DRIVER_PID" ]; then kill "$DRIVER_PID" 2>/dev/null || true; fi
     if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
     rm -rf "$WORK"
 }
@@ -89,6 +98,35 @@ assets="$(for _ in $(seq "$RUNS"); do
     awk -v a="$(get "$URL")" -v b="$(get "${URL}static/review.js")" -v c="$(get "${URL}static/review.css")" 'BEGIN { print a + b + c }'
 done | median)"
 
-echo "| drafts | page KiB | first GET / ms | GET / ms (median of $RUNS) | GET / + script + style ms (median) | target ms |"
-echo "| --- | --- | --- | --- | --- | --- |"
-echo "| $written ($cards shown) | $((bytes / 1024)) | $(ms "$first") | $(ms "$page") | $(ms "$assets") | 300 |"
+# Chromium's own measure, through WebDriver spoken with curl.
+browser="n/a"
+coldest="n/a"
+if command -v chromedriver >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1; then
+    DPORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    chromedriver --port="$DPORT" > "$WORK/driver.log" 2>&1 &
+    DRIVER_PID=$!
+    for _ in $(seq 100); do grep -q 'started successfully' "$WORK/driver.log" 2>/dev/null && break; sleep 0.05; done
+    WD="http://127.0.0.1:$DPORT"
+    caps='{"capabilities":{"alwaysMatch":{"goog:chromeOptions":{"args":["--headless=new","--no-sandbox","--disable-gpu","--disable-dev-shm-usage","--window-size=1000,1100","--proxy-server=direct://","--proxy-bypass-list=*"]}}}}'
+    timing='{"script":"const t = performance.getEntriesByType(\"navigation\")[0]; return [t.loadEventEnd, document.querySelectorAll(\".card\").length];","args":[]}'
+    # load_time URL...: in a new browser (fresh profile, nothing cached),
+    # visits each URL in turn and prints the last one's load time in seconds.
+    load_time() {
+        local sid target
+        sid="$(curl -s -X POST -H 'Content-Type: application/json' -d "$caps" "$WD/session" | python3 -c 'import json, sys; print(json.load(sys.stdin)["value"]["sessionId"])')"
+        for target in "$@"; do
+            curl -s -X POST -H 'Content-Type: application/json' -d "{\"url\":\"$target\"}" "$WD/session/$sid/url" > /dev/null
+        done
+        curl -s -X POST -H 'Content-Type: application/json' -d "$timing" "$WD/session/$sid/execute/sync" \
+            | python3 -c 'import json, sys; v = json.load(sys.stdin)["value"]; print(v[0] / 1000 if v[1] > 0 else "nan")'
+        curl -s -X DELETE "$WD/session/$sid" > /dev/null
+    }
+    browser="$(ms "$(for _ in $(seq "$RUNS"); do load_time about:blank "$URL"; done | median)")"
+    coldest="$(ms "$(for _ in $(seq "$RUNS"); do load_time "$URL"; done | median)")"
+    kill "$DRIVER_PID" 2>/dev/null || true
+    wait "$DRIVER_PID" 2>/dev/null || true
+fi
+
+echo "| drafts | page KiB | first GET / ms | GET / ms (median of $RUNS) | GET / + script + style ms (median) | Chromium: the page's first load, to the load event, ms (median) | the same as a new browser's first navigation ms (median) | target ms |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| $written ($cards shown) | $((bytes / 1024)) | $(ms "$first") | $(ms "$page") | $(ms "$assets") | $browser | $coldest | 300 |"

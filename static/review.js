@@ -9,6 +9,9 @@
   const feedFilter = document.getElementById("feed");
   const search = document.getElementById("search");
   const help = document.getElementById("help");
+  // One set of buttons, moved into the focused card (hundreds of copies
+  // would cost the first load more than the drafts' text does).
+  const actions = document.getElementById("actions");
   const undoStack = [];
   let focusedId = null;
   let editing = null;
@@ -24,8 +27,11 @@
 
   function focusCard(card) {
     document.querySelectorAll(".card.focused").forEach((c) => c.classList.remove("focused"));
-    if (!card) { focusedId = null; return; }
+    if (!card) { focusedId = null; actions.hidden = true; document.body.append(actions); return; }
     card.classList.add("focused");
+    const summary = card.querySelector(".summary");
+    if (actions.parentNode !== card) { summary.before(actions); }
+    actions.hidden = false;
     focusedId = card.dataset.id;
     card.scrollIntoView({ block: "nearest" });
   }
@@ -64,6 +70,7 @@
   function removeCard(card) {
     const list = cards();
     const at = list.indexOf(card);
+    document.body.append(actions);
     const section = card.closest(".day");
     card.remove();
     if (section && !section.querySelector(".card")) { section.remove(); }
@@ -131,7 +138,7 @@
     form.dataset.fp = data.fingerprint;
     form.addEventListener("submit", (event) => { event.preventDefault(); save(card, form); });
     form.querySelector('[data-action="cancel"]').addEventListener("click", () => closeEditor());
-    card.querySelector(".actions").after(form);
+    actions.after(form);
     editing = { card, form };
     form.elements.title.focus();
   }
