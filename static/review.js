@@ -208,6 +208,7 @@
     // Server-rendered, escaped by the template.
     const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
     if (fresh) { current.replaceWith(document.adoptNode(fresh)); }
+    addLater();
     applyFilters();
     const card = focusedId && document.getElementById("draft-" + focusedId);
     focusCard(card || cards()[0] || null);
@@ -250,6 +251,29 @@
     if (run) { event.preventDefault(); run(); }
   });
 
+  // Drafts past the first screenfuls come in a <template>: added after the
+  // first paint, a day continued in the day it belongs to.
+  function addLater() {
+    const more = document.getElementById("more-drafts");
+    if (!more) { return; }
+    const root = live();
+    more.remove();
+    Array.from(more.content.querySelectorAll(".day")).forEach((section) => {
+      const days = root.querySelectorAll(".day");
+      const last = days[days.length - 1];
+      if (last && last.dataset.day === section.dataset.day) {
+        last.append(...section.querySelectorAll(".card"));
+      } else {
+        root.append(section);
+      }
+    });
+    applyFilters();
+  }
+
   focusCard(cards()[0] || null);
-  document.body.dataset.ready = "true";
+  requestAnimationFrame(() => setTimeout(() => {
+    addLater();
+    document.body.dataset.ready = "true";
+    performance.mark("linkpost-all-drafts");
+  }, 0));
 })();

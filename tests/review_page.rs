@@ -945,3 +945,73 @@ async fn a_save_after_the_file_changed_on_disk_is_refused_and_nothing_is_lost() 
     assert_eq!(store_state(&dir, GOLDEN_PATH_FILE), EntryState::Draft);
     c.close().await.expect("close browser");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafts_past_the_first_screenfuls_join_the_page_after_it_loads() {
+    let Some((driver, binary)) = start_driver() else {
+        return;
+    };
+    // 150 entries, three a day: the first ones load with the page, the rest
+    // come in from its template, a day split between the two made whole.
+    let items: String = (0..150)
+        .map(|i| {
+            format!(
+                "<item><title>Entry {i}</title><link>https://example.com/e{i}</link>\
+                 <guid>e{i}</guid><pubDate>{}</pubDate><description>Text {i}.</description></item>",
+                (chrono::DateTime::from_timestamp(1_757_000_000 - i * 8 * 3600, 0).expect("date"))
+                    .to_rfc2822()
+            )
+        })
+        .collect();
+    let dir = TestDir::new(
+        "[[feed]]\nname = \"Many\"\nurl = \"file:many.xml\"\nfetch_article = false\nbackfill = 150\n",
+    );
+    std::fs::write(
+        dir.dir.path().join("many.xml"),
+        format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>M</title>{items}</channel></rss>"),
+    )
+    .expect("write feed");
+    let config = dir.config_path().display().to_string();
+    let (code, _, stderr) = linkpost_async(vec!["poll".into(), "--config".into(), config]).await;
+    assert_eq!(code, 0, "poll; stderr:\n{stderr}");
+    let page = Page::start(&dir).await;
+    let c = browser(&driver, &binary).await;
+    open_page(&c, &page).await;
+    assert_eq!(
+        js(&c, "document.querySelectorAll('.card').length").await,
+        150
+    );
+    assert_eq!(
+        js(&c, "document.querySelectorAll('.day').length").await,
+        js(
+            &c,
+            "new Set(Array.from(document.querySelectorAll('.day')).map(d => d.dataset.day)).size"
+        )
+        .await,
+        "no day twice"
+    );
+    let titles = js(
+        &c,
+        "Array.from(document.querySelectorAll('.card .title')).map(t => t.textContent.trim())",
+    )
+    .await;
+    let expected: Vec<String> = (0..150).map(|i| format!("Entry {i}")).collect();
+    assert_eq!(
+        titles,
+        serde_json::json!(expected),
+        "newest first, all of them"
+    );
+    c.find(Locator::Css("#search"))
+        .await
+        .expect("search")
+        .send_keys("text 149.")
+        .await
+        .expect("type");
+    wait_until(
+        &c,
+        "Array.from(document.querySelectorAll('.card')).filter(c => !c.hidden).length === 1",
+        "the search to find the oldest draft",
+    )
+    .await;
+    c.close().await.expect("close browser");
+}

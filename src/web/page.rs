@@ -32,12 +32,20 @@ pub(super) struct Day {
     pub cards: Vec<Card>,
 }
 
+/// Drafts put in the page's DOM at once; the rest come in a `<template>`
+/// (parsed, but neither built into the page nor styled) that the script
+/// adds right after the first paint, so hundreds of drafts load fast.
+pub(super) const FIRST_CARDS: usize = 60;
+
 /// The part of the page that changes: counts and the drafts.
 #[derive(Template)]
 #[template(path = "review_live.html")]
 pub(super) struct Live {
     pub counts: PostCounts,
+    /// The first [`FIRST_CARDS`] drafts, by day.
     pub days: Vec<Day>,
+    /// The rest, by day (a day may continue here).
+    pub later: Vec<Day>,
     pub stamp: String,
     pub notices: Vec<String>,
 }
@@ -59,7 +67,13 @@ impl Live {
         notices: Vec<String>,
     ) -> Live {
         let mut days: Vec<Day> = Vec::new();
-        for draft in drafts {
+        let mut later: Vec<Day> = Vec::new();
+        for (n, draft) in drafts.into_iter().enumerate() {
+            let days = if n < FIRST_CARDS {
+                &mut days
+            } else {
+                &mut later
+            };
             let day = draft
                 .date
                 .as_deref()
@@ -78,6 +92,7 @@ impl Live {
         Live {
             counts,
             days,
+            later,
             stamp,
             notices,
         }
