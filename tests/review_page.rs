@@ -873,6 +873,16 @@ async fn the_page_lists_edits_approves_rejects_and_undoes_in_chromium() {
     )
     .await;
 
+    // Readable on a phone: nothing wider than a 360-pixel screen.
+    c.set_window_size(360, 740).await.expect("phone size");
+    wait_until(
+        &c,
+        "window.innerWidth <= 360 && document.documentElement.scrollWidth <= window.innerWidth",
+        "the page to fit a phone's width",
+    )
+    .await;
+    c.set_window_size(1000, 1100).await.expect("desktop size");
+
     // o opens the focused draft's original in a new tab.
     let before = c.windows().await.expect("windows").len();
     press(&c, "o").await;
