@@ -430,6 +430,84 @@ async fn run_serves_the_page_when_review_listen_is_set() {
     assert_eq!(code, 0, "{log}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_changes_only_its_values_and_a_stale_one_is_refused() {
+    let (_server, dir) = polled("").await;
+    let page = Page::start(&dir).await;
+    let id = id_of(&dir, GOLDEN_PATH_FILE);
+    let path = dir.output_dir().join(GOLDEN_PATH_FILE);
+    let before = std::fs::read_to_string(&path).expect("draft");
+    let fields: Json = serde_json::from_str(
+        &http()
+            .get(format!("{}/draft/{id}", page.url))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("text"),
+    )
+    .expect("json");
+    let read_as = fields["fingerprint"]
+        .as_str()
+        .expect("fingerprint")
+        .to_string();
+    let csrf = csrf_of(&page).await;
+    let save = |body: Json| {
+        http()
+            .post(format!("{}/draft/{id}/edit", page.url))
+            .header("X-CSRF-Token", &csrf)
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    // The same tags and summary, a new tldr: only the tldr's bytes change.
+    let response = save(serde_json::json!({
+        "title": fields["title"],
+        "tags": fields["tags"],
+        "tldr": "A shorter tldr: with a colon, 'quotes' and\na second line.",
+        "summary": fields["summary"],
+        "fingerprint": read_as,
+    }))
+    .await
+    .expect("save");
+    assert_eq!(
+        response.status(),
+        200,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    let after = std::fs::read_to_string(&path).expect("draft");
+    let tldr_start = before.find("\ntldr: ").expect("tldr") + 1;
+    let tldr_end = before.find("\nsummary: ").expect("summary");
+    assert_eq!(
+        after,
+        format!(
+            "{}tldr: \"A shorter tldr: with a colon, 'quotes' and\\na second line.\"{}",
+            &before[..tldr_start],
+            &before[tldr_end..]
+        )
+    );
+    let (pairs, _) = read_post(&after);
+    assert_eq!(
+        common::get(&pairs, "tldr").as_str(),
+        "A shorter tldr: with a colon, 'quotes' and\na second line."
+    );
+
+    // A save from the text as it was before: refused, nothing written.
+    let stale = save(serde_json::json!({ "title": "Lost?", "fingerprint": read_as }))
+        .await
+        .expect("save");
+    assert_eq!(stale.status(), 409);
+    let message = stale.text().await.expect("text");
+    assert!(
+        message.contains("changed on disk since it was loaded"),
+        "{message}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).expect("draft"), after);
+    assert_eq!(store_state(&dir, GOLDEN_PATH_FILE), EntryState::Draft);
+}
+
 // ---------------------------------------------------------------- Chromium
 
 /// chromedriver on a free loopback port, stopped when dropped.
