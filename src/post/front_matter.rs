@@ -53,8 +53,10 @@ pub struct FrontMatter {
     pub draft: bool,
     /// Byte range of the `draft` value in the file.
     draft_span: Range<usize>,
-    /// Byte ranges in the file of each top-level value, for [`set_fields`].
-    values: HashMap<String, Range<usize>>,
+    /// Byte ranges in the file of each top-level value, for [`set_fields`],
+    /// and whether the range starts right after the key's colon (nested
+    /// values and block scalars) rather than at the value's first byte.
+    values: HashMap<String, (Range<usize>, bool)>,
     /// Where the closing `---` line starts: new keys go before it.
     yaml_end: usize,
 }
@@ -150,7 +152,10 @@ pub fn read(text: &str) -> Result<FrontMatter, FrontMatterError> {
                 if depth == 1
                     && let Some(n) = nested.take()
                 {
-                    values.insert(n.key.clone(), yaml_start + n.start..yaml_start + n.end);
+                    values.insert(
+                        n.key.clone(),
+                        (yaml_start + n.start..yaml_start + n.end, true),
+                    );
                     if let Some(items) = n.items {
                         lists.insert(n.key, items);
                     }
@@ -161,7 +166,7 @@ pub fn read(text: &str) -> Result<FrontMatter, FrontMatterError> {
                     let key_end = scalar_end(yaml, start, end, style);
                     key = Some((value.into_owned(), key_end));
                 }
-                Some((k, _)) => {
+                Some((k, key_end)) => {
                     let end = scalar_end(yaml, start, end, style);
                     if k == "draft" {
                         draft = Some((
@@ -170,7 +175,19 @@ pub fn read(text: &str) -> Result<FrontMatter, FrontMatterError> {
                             yaml_start + start..yaml_start + end,
                         ));
                     }
-                    values.insert(k.clone(), yaml_start + start..yaml_start + end);
+                    let range = if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                        // A block scalar: from after the colon (its `|` or
+                        // `>` included) to its last line's text; the line
+                        // break after it stays.
+                        let colon = yaml[key_end..]
+                            .find(':')
+                            .map_or(key_end, |i| key_end + i + 1);
+                        let block_end = colon + yaml[colon..end.max(colon)].trim_end().len();
+                        (yaml_start + colon..yaml_start + block_end, true)
+                    } else {
+                        (yaml_start + start..yaml_start + end, false)
+                    };
+                    values.insert(k.clone(), range);
                     fields.insert(k, value.into_owned());
                 }
             },
@@ -282,9 +299,8 @@ pub fn set_fields(text: &str, front_matter: &FrontMatter, changes: &[(&str, NewV
     let mut added = String::new();
     for (key, value) in changes {
         match front_matter.values.get(*key) {
-            Some(range) => {
-                let nested = front_matter.lists.contains_key(*key)
-                    || (!front_matter.fields.contains_key(*key));
+            Some((range, nested)) => {
+                let nested = *nested;
                 let new = match value {
                     NewValue::Text(s) if nested => format!(" {}", yaml_string(s)),
                     NewValue::Text(s) => yaml_string(s),
@@ -465,6 +481,26 @@ mod tests {
             read(&edited).expect("fm").list("tags"),
             Some(&["z".to_string()][..])
         );
+    }
+
+    #[test]
+    fn set_fields_replaces_block_and_multi_line_plain_scalars_whole() {
+        let text = "---\ntldr: |\n  line one\n  line two\n\nsummary: plain words\n  that go on # note\n\
+            draft: true\n---\n";
+        let fm = read(text).expect("front matter");
+        let edited = set_fields(
+            text,
+            &fm,
+            &[
+                ("tldr", NewValue::Text("t".into())),
+                ("summary", NewValue::Text("s".into())),
+            ],
+        );
+        let again = read(&edited).expect("still front matter");
+        assert_eq!(again.get("tldr"), Some("t"), "{edited}");
+        assert_eq!(again.get("summary"), Some("s"), "{edited}");
+        assert!(again.draft);
+        assert!(edited.contains("# note\ndraft: true\n"), "{edited}");
     }
 
     #[test]
