@@ -196,7 +196,8 @@
   // New drafts (from `linkpost run`) and changes made elsewhere appear
   // without a reload: a light poll of a stamp, then the live part reloaded.
   async function refresh(force) {
-    if (editing) { return; }
+    // Not while editing (the form would go), nor while nobody looks.
+    if (editing || (!force && document.hidden)) { return; }
     const current = live();
     if (!force) {
       const response = await fetch("/stamp", { credentials: "same-origin" });
