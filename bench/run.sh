@@ -33,6 +33,8 @@
 #   304). Measured after DAEMON_WARMUP seconds, for DAEMON_MEASURE seconds:
 #   start-up (exec to "daemon started"), CPU per poll, peak RSS, lateness
 #   (median and worst-minute p99, from the daemon's minutely `schedule` line).
+# review: the review page's first load with 500 drafts (bench/review_load.sh:
+#   curl, and headless Chromium when installed), against issue 14's 300 ms.
 #
 # BENCH_ONLY="fetch daemon" runs some of them (default: all); DAEMON_NS,
 # DAEMON_RATE, DAEMON_WARMUP, DAEMON_MEASURE and STORE_ENTRIES change the sizes.
@@ -51,7 +53,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="${BENCH_DIR:-/tmp/linkpost-bench}"
 BASE="http://127.0.0.1:${PORT}"
 CONCURRENCY=8
-ONLY="${BENCH_ONLY:-fetch compare heavy store daemon}"
+ONLY="${BENCH_ONLY:-fetch compare heavy store daemon review}"
 DAEMON_NS="${DAEMON_NS:-1000 10000 100000}"
 DAEMON_RATE="${DAEMON_RATE:-300}"
 DAEMON_WARMUP="${DAEMON_WARMUP:-60}"
@@ -317,6 +319,11 @@ row() {
 # The faster of the two conditional floors.
 faster_304() { if awk -v a="$(col floor-304-h2 1)" -v b="$(col floor-304 1)" 'BEGIN { exit !(a < b) }'; then echo floor-304-h2; else echo floor-304; fi; }
 
+if wants review; then
+    echo "== review page, 500 drafts"
+    LINKPOST="$LINKPOST" bash "$ROOT/bench/review_load.sh" 500 "$RUNS" > "$WORK/review.out"
+fi
+
 # Each workload's table goes to its own file, so a run of some of them
 # (BENCH_ONLY) keeps the others' latest tables; each says when and at which
 # commit it was measured.
@@ -378,6 +385,13 @@ if wants store; then
         tail -1 "$WORK/store.out"
         echo '```'
     } > "$SECTIONS/5-store.md"
+fi
+if wants review; then
+    {
+        echo "**review** (\`bench/review_load.sh 500 $RUNS\`): the review page with 500 drafts. $(stamp_line)"
+        echo
+        cat "$WORK/review.out"
+    } > "$SECTIONS/6-review.md"
 fi
 {
     echo "# Benchmark results"

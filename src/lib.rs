@@ -37,7 +37,12 @@
 //! - [`output`]: atomic, never-clobbering file writes.
 //! - [`store`]: SQLite: schema and migrations, feeds, entries, the writer's
 //!   journal, review states, the one-poller lock.
-//! - [`review`]: `drafts`, `approve` and `reject`.
+//! - [`review`]: `drafts`, `approve`, `reject`, edits, and undo
+//!   (`restore`, rejected drafts kept for `reject_keep`); one service for
+//!   the CLI and the page.
+//! - [`web`]: the review page (axum): routes, the `Host`/token/CSRF checks
+//!   and headers (`security`), templates (`page`, `templates/`), with its
+//!   script and style from `static/`.
 //! - [`daemon`]: the due queue (pure), the scheduler shell, Unix signals,
 //!   systemd notify.
 //! - [`clock`]: the time, passed in so tests can pause it.
@@ -59,4 +64,5 @@ pub mod post;
 pub mod refresh;
 pub mod review;
 pub mod store;
+pub mod web;
 pub mod writer;

@@ -124,4 +124,40 @@ proptest! {
         prop_assert_eq!(parent, dir.path().canonicalize().expect("canonical"));
         prop_assert!(path.is_file());
     }
+
+    #[test]
+    fn review_edits_read_back_and_leave_the_other_keys_alone(
+        old_title in hostile_text(),
+        old_summary in hostile_text(),
+        title in hostile_text(),
+        tldr in hostile_text(),
+        tags in proptest::collection::vec(hostile_text(), 0..3),
+    ) {
+        use linkpost::post::front_matter::{self, NewValue};
+        let post = post(old_title, old_summary, vec!["cncf".into()], "a".into());
+        let text = render_post(&post);
+        let fm = front_matter::read(&text).expect("front matter");
+        let edited = front_matter::set_fields(&text, &fm, &[
+            ("title", NewValue::Text(title.clone())),
+            ("tags", NewValue::List(tags.clone())),
+            ("tldr", NewValue::Text(tldr.clone())),
+        ]);
+        let (pairs, body) = read_post(&edited);
+        prop_assert_eq!(get(&pairs, "title").as_str(), title.as_str());
+        prop_assert_eq!(get(&pairs, "tldr").as_str(), tldr.as_str());
+        let tags: Vec<Value> = tags.into_iter().map(Value::Str).collect();
+        prop_assert_eq!(get(&pairs, "tags"), &Value::List(tags));
+        prop_assert_eq!(get(&pairs, "summary").as_str(), post.summary.as_str());
+        prop_assert_eq!(get(&pairs, "source").as_str(), post.source.as_str());
+        prop_assert_eq!(get(&pairs, "draft"), &Value::Bool(true));
+        prop_assert!(body.starts_with("[Open the original post ↗]("), "{}", body);
+        // The lines of the keys not edited are byte for byte the same.
+        let kept = |t: &str| -> String {
+            let start = t.find("\nsource: ").expect("source");
+            let end = t.find("\ntldr: ").expect("tldr");
+            t[start..end].to_string()
+        };
+        prop_assert_eq!(kept(&edited), kept(&text));
+        prop_assert!(edited.ends_with(&text[text.find("\nsummary: ").expect("summary")..]));
+    }
 }

@@ -239,6 +239,13 @@ async fn a_rejected_article_is_never_written_again_whichever_feed_brings_it() {
     assert_eq!(code, 0, "reject; stderr:\n{stderr}");
     assert!(stdout.contains("rejected"), "{stdout}");
     assert!(!path.exists(), "the draft is removed");
+    assert!(
+        dir.output_dir()
+            .join(".linkpost-rejected")
+            .join(ISTIO_FILE)
+            .is_file(),
+        "and kept for reject_keep"
+    );
     assert_eq!(state_of(&dir, ISTIO_FILE), EntryState::Rejected);
 
     // A newsletter links the same article with its own tracking.

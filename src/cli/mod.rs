@@ -85,8 +85,36 @@ pub enum Command {
     /// Approve drafts: set `draft: false`, keeping every edit, and move them
     /// to `publish_dir` when it is set.
     Approve(ReviewArgs),
-    /// Reject drafts: remove their files; the articles are never written again.
+    /// Reject drafts: move their files to the hidden folder
+    /// `.linkpost-rejected` (kept for `reject_keep`); the articles are never
+    /// written again unless restored.
     Reject(ReviewArgs),
+    /// Restore rejected drafts kept in `.linkpost-rejected`: drafts again.
+    Restore(RestoreArgs),
+    /// Serve the review page: read, edit, approve and reject drafts in a
+    /// browser, until SIGTERM/SIGINT.
+    Review(ServeArgs),
+}
+
+/// Arguments of `restore`.
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Rejected posts, by id.
+    #[arg(required = true, value_name = "ID")]
+    ids: Vec<i64>,
+}
+
+/// Arguments of `review`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Address and port to listen on (default: `review_listen`, else
+    /// 127.0.0.1:8787). Anything but loopback needs `review_token`.
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: Option<std::net::SocketAddr>,
 }
 
 /// Arguments of `drafts`.
@@ -199,6 +227,12 @@ pub fn run(cli: Cli) -> ExitCode {
         }),
         Command::Reject(args) => with_config(&args.config.config, |config| {
             review::review(&config, &args.drafts, review::Verdict::Reject)
+        }),
+        Command::Restore(args) => with_config(&args.config.config, |config| {
+            review::restore(&config, &args.ids)
+        }),
+        Command::Review(args) => with_config(&args.config.config, |config| {
+            review::serve(&config, args.listen)
         }),
     };
     match result {

@@ -51,8 +51,33 @@ pub(super) fn run_daemon(config: Config, args: RunArgs) -> anyhow::Result<u8> {
     let runtime = runtime()?;
     let result = runtime.block_on(async move {
         let signals = signals::listen().context("installing signal handlers")?;
+        // The review page, when configured, runs beside the daemon and stops
+        // with it; it fails the start, not the daemon later.
+        let (stop_page, page_stopped) = tokio::sync::oneshot::channel::<()>();
+        let page = match config.review_listen {
+            Some(addr) => {
+                let settings = linkpost::web::ReviewSettings::of(&config);
+                let listener = linkpost::web::bind(addr, settings.token.as_deref())
+                    .await
+                    .with_context(|| format!("review_listen in {}", config.path.display()))?;
+                Some(tokio::spawn(async move {
+                    let stopped = async move {
+                        let _ = page_stopped.await;
+                    };
+                    if let Err(e) = linkpost::web::serve(listener, settings, stopped).await {
+                        tracing::error!(error = %e, "the review page stopped; the daemon goes on");
+                    }
+                }))
+            }
+            None => None,
+        };
         let mut notifier = SystemdNotifier::new();
-        daemon::run(options, config, Shared::new(store), signals, &mut notifier).await?;
+        let ran = daemon::run(options, config, Shared::new(store), signals, &mut notifier).await;
+        let _ = stop_page.send(());
+        if let Some(page) = page {
+            let _ = page.await;
+        }
+        ran?;
         Ok(exit::OK)
     });
     // The grace period is over: a poll abandoned while it waited for the

@@ -1,4 +1,5 @@
-//! `drafts`, `approve` and `reject`: reviewing from the terminal.
+//! `drafts`, `approve`, `reject` and `restore`: reviewing from the
+//! terminal; `review`: the review page.
 
 use std::io::Write;
 
@@ -8,11 +9,7 @@ use super::{exit, open_store};
 use linkpost::config::Config;
 
 fn review_folders(config: &Config) -> linkpost::review::Folders<'_> {
-    linkpost::review::Folders {
-        output_dir: &config.output_dir,
-        publish_dir: config.publish_dir.as_deref(),
-        database: &config.database,
-    }
+    linkpost::review::Folders::of(config)
 }
 
 fn now() -> i64 {
@@ -120,8 +117,15 @@ pub(super) fn review(config: &Config, args: &[String], verdict: Verdict) -> anyh
         let result = match verdict {
             Verdict::Approve => linkpost::review::approve(&mut store, folders, target, now())
                 .map(|approved| format!("approved {id}: {}", approved.path.display())),
-            Verdict::Reject => linkpost::review::reject(&mut store, folders, target, now())
-                .map(|()| format!("rejected {id}: removed {}", target.path.display())),
+            Verdict::Reject => {
+                linkpost::review::reject(&mut store, folders, target, now()).map(|()| {
+                    format!(
+                        "rejected {id}: moved {} to {} (`linkpost restore {id}` brings it back)",
+                        target.path.display(),
+                        linkpost::review::kept_dir(&config.output_dir).display()
+                    )
+                })
+            }
         };
         match result {
             Ok(line) => writeln!(out, "{line}")?,
@@ -135,4 +139,63 @@ pub(super) fn review(config: &Config, args: &[String], verdict: Verdict) -> anyh
         }
     }
     Ok(exit::OK)
+}
+
+/// `restore ID...`: rejected drafts back as drafts, one by one.
+pub(super) fn restore(config: &Config, ids: &[i64]) -> anyhow::Result<u8> {
+    let mut store = open_store(config)?;
+    let folders = review_folders(config);
+    let mut out = std::io::stdout().lock();
+    let mut failed = false;
+    for &id in ids {
+        match linkpost::review::restore(&mut store, folders, id, now()) {
+            Ok(path) => writeln!(out, "restored {id}: {}", path.display())?,
+            Err(err) => {
+                eprintln!("linkpost: {err}");
+                failed = true;
+            }
+        }
+    }
+    Ok(if failed { exit::ERROR } else { exit::OK })
+}
+
+/// `review`: serves the page until SIGTERM or SIGINT.
+pub(super) fn serve(config: &Config, listen: Option<std::net::SocketAddr>) -> anyhow::Result<u8> {
+    let addr = match listen.or(config.review_listen) {
+        Some(addr) => addr,
+        None => linkpost::config::DEFAULT_REVIEW_LISTEN
+            .parse()
+            .context("the default review address")?,
+    };
+    let settings = linkpost::web::ReviewSettings::of(config);
+    super::runtime()?.block_on(async move {
+        let listener = linkpost::web::bind(addr, settings.token.as_deref()).await?;
+        let local = listener
+            .local_addr()
+            .context("reading the listen address")?;
+        {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "review page: http://{local}/")?;
+            out.flush()?;
+        }
+        linkpost::web::serve(listener, settings, stop_signal()).await?;
+        Ok(exit::OK)
+    })
+}
+
+/// Completes at SIGTERM or SIGINT.
+pub(super) async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(e) => {
+            tracing::warn!("cannot listen for SIGTERM ({e}); stop with Ctrl-C");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }

@@ -45,6 +45,11 @@ pub const DEFAULT_TLDR_LENGTH: usize = 700;
 pub const DEFAULT_SUMMARY_LENGTH: usize = 2000;
 /// Default number of entries written on a feed's first poll.
 pub const DEFAULT_BACKFILL: usize = 10;
+/// How long a rejected draft is kept, restorable (`reject_keep`).
+pub const DEFAULT_REJECT_KEEP: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+/// Address `linkpost review` listens on when neither `--listen` nor
+/// `review_listen` says.
+pub const DEFAULT_REVIEW_LISTEN: &str = "127.0.0.1:8787";
 /// Intervals below this are accepted with a warning.
 pub const MIN_RECOMMENDED_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -136,6 +141,13 @@ pub struct Config {
     /// Flush posts and the claims before them to disk (in batches) before
     /// recording them written, so a power loss loses or duplicates nothing.
     pub durable_writes: bool,
+    /// Where `run` also serves the review page (`review_listen`), if at all.
+    pub review_listen: Option<std::net::SocketAddr>,
+    /// The review page's password (`review_token`), required to listen on
+    /// anything but loopback; an empty value is none.
+    pub review_token: Option<String>,
+    /// How long a rejected draft is kept, restorable, before it is removed.
+    pub reject_keep: Duration,
     /// The feeds, in file order.
     pub feeds: Vec<FeedConfig>,
     /// The config's own extraction rules (`[[rule]]`), tried before the
@@ -313,6 +325,43 @@ impl Config {
             Some(n) => v.positive(n, "summary_length")?,
             None => DEFAULT_SUMMARY_LENGTH,
         };
+        let review_listen =
+            match &raw.review_listen {
+                Some(addr) => Some(
+                    addr.get_ref()
+                        .trim()
+                        .parse::<std::net::SocketAddr>()
+                        .map_err(|e| {
+                            v.invalid(
+                    addr.span(),
+                    "review_listen",
+                    format!("{e}; write an address and port such as \"{DEFAULT_REVIEW_LISTEN}\""),
+                )
+                        })?,
+                ),
+                None => None,
+            };
+        let review_token = raw
+            .review_token
+            .as_ref()
+            .map(|t| t.get_ref().clone())
+            .filter(|t| !t.is_empty());
+        if let (Some(addr), None) = (&review_listen, &review_token)
+            && !addr.ip().is_loopback()
+            && let Some(spanned) = &raw.review_listen
+        {
+            return Err(v.invalid(
+                spanned.span(),
+                "review_listen",
+                format!(
+                    "{addr} is not a loopback address; set review_token too, or listen on 127.0.0.1"
+                ),
+            ));
+        }
+        let reject_keep = match &raw.reject_keep {
+            Some(d) => v.duration(d, "reject_keep")?,
+            None => DEFAULT_REJECT_KEEP,
+        };
         let rules = raw
             .rule
             .iter()
@@ -345,6 +394,9 @@ impl Config {
             tldr_length,
             summary_length,
             durable_writes: raw.durable_writes.unwrap_or(true),
+            review_listen,
+            review_token,
+            reject_keep,
             feeds,
             rules,
             warnings,

@@ -30,6 +30,9 @@ pub struct RawConfig {
     pub(super) summary_length: Option<Spanned<usize>>,
     pub(super) allow_private_addresses: Option<bool>,
     pub(super) durable_writes: Option<bool>,
+    pub(super) review_listen: Option<Spanned<String>>,
+    pub(super) review_token: Option<Spanned<String>>,
+    pub(super) reject_keep: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) feed: Vec<Spanned<RawFeed>>,
     #[serde(default)]

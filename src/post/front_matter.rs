@@ -12,6 +12,8 @@ use std::ops::Range;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
+use super::render::yaml_string;
+
 /// Why a file's front matter could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrontMatterError {
@@ -45,10 +47,18 @@ pub enum FrontMatterError {
 pub struct FrontMatter {
     /// Top-level keys with plain text values (nested values are skipped).
     pub fields: HashMap<String, String>,
+    /// Top-level keys whose values are lists of text (such as `tags`).
+    pub lists: HashMap<String, Vec<String>>,
     /// The `draft` flag's value.
     pub draft: bool,
     /// Byte range of the `draft` value in the file.
     draft_span: Range<usize>,
+    /// Byte ranges in the file of each top-level value, for [`set_fields`],
+    /// and whether the range starts right after the key's colon (nested
+    /// values and block scalars) rather than at the value's first byte.
+    values: HashMap<String, (Range<usize>, bool)>,
+    /// Where the closing `---` line starts: new keys go before it.
+    yaml_end: usize,
 }
 
 impl FrontMatter {
@@ -56,6 +66,29 @@ impl FrontMatter {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.fields.get(key).map(String::as_str)
     }
+
+    /// The list value of a top-level key (each item's text).
+    pub fn list(&self, key: &str) -> Option<&[String]> {
+        self.lists.get(key).map(Vec::as_slice)
+    }
+}
+
+/// A new value for a front matter key, for [`set_fields`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewValue {
+    /// A text value.
+    Text(String),
+    /// A list of texts.
+    List(Vec<String>),
+}
+
+/// A nested value being read: where its text starts, where its last
+/// event ended, and its items when it is a list of texts.
+struct Nested {
+    key: String,
+    start: usize,
+    end: usize,
+    items: Option<Vec<String>>,
 }
 
 /// Reads the YAML front matter at the start of `text`.
@@ -71,11 +104,16 @@ pub fn read(text: &str) -> Result<FrontMatter, FrontMatterError> {
     };
 
     let mut fields = HashMap::new();
+    let mut lists = HashMap::new();
+    let mut values = HashMap::new();
     let mut draft = None;
     let mut depth = 0usize;
-    let mut key: Option<String> = None;
+    let mut key: Option<(String, usize)> = None;
+    let mut nested: Option<Nested> = None;
     for event in Parser::new_from_str(yaml) {
         let (event, span) = event.map_err(yaml_err)?;
+        let start = char_to_byte(yaml, span.start.index());
+        let end = char_to_byte(yaml, span.end.index());
         match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentStart(_) => {}
             Event::DocumentEnd | Event::Nothing => {}
@@ -85,34 +123,96 @@ pub fn read(text: &str) -> Result<FrontMatter, FrontMatterError> {
                 }
                 depth += 1;
                 if depth == 2 {
-                    // A nested value (e.g. `tags`) is skipped; its key is done.
-                    key = None;
+                    // A nested value (e.g. `tags`): its text runs from just
+                    // after its key's colon.
+                    if let Some((k, key_end)) = key.take() {
+                        let colon = yaml[key_end..]
+                            .find(':')
+                            .map_or(key_end, |i| key_end + i + 1);
+                        nested = Some(Nested {
+                            key: k,
+                            start: colon,
+                            end: end.max(colon),
+                            items: matches!(event, Event::SequenceStart(..)).then(Vec::new),
+                        });
+                    }
+                } else if let Some(n) = nested.as_mut() {
+                    n.items = None;
                 }
             }
-            Event::MappingEnd | Event::SequenceEnd => depth = depth.saturating_sub(1),
+            Event::MappingEnd | Event::SequenceEnd => {
+                depth = depth.saturating_sub(1);
+                if let Some(n) = nested.as_mut()
+                    && end > start
+                {
+                    // A flow collection's closing bracket (the parser's span
+                    // can run on over a comment after it).
+                    n.end = start + 1;
+                }
+                if depth == 1
+                    && let Some(n) = nested.take()
+                {
+                    values.insert(
+                        n.key.clone(),
+                        (yaml_start + n.start..yaml_start + n.end, true),
+                    );
+                    if let Some(items) = n.items {
+                        lists.insert(n.key, items);
+                    }
+                }
+            }
             Event::Scalar(value, style, ..) if depth == 1 => match key.take() {
-                None => key = Some(value.into_owned()),
-                Some(k) => {
+                None => {
+                    let key_end = scalar_end(yaml, start, end, style);
+                    key = Some((value.into_owned(), key_end));
+                }
+                Some((k, key_end)) => {
+                    let end = scalar_end(yaml, start, end, style);
                     if k == "draft" {
-                        let start = char_to_byte(yaml, span.start.index());
-                        let end = char_to_byte(yaml, span.end.index());
                         draft = Some((
                             value.to_string(),
                             style,
                             yaml_start + start..yaml_start + end,
                         ));
                     }
+                    let range = if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                        // A block scalar: from after the colon (its `|` or
+                        // `>` included) to its last line's text; the line
+                        // break after it stays.
+                        let colon = yaml[key_end..]
+                            .find(':')
+                            .map_or(key_end, |i| key_end + i + 1);
+                        let block_end = colon + yaml[colon..end.max(colon)].trim_end().len();
+                        (yaml_start + colon..yaml_start + block_end, true)
+                    } else {
+                        (yaml_start + start..yaml_start + end, false)
+                    };
+                    values.insert(k.clone(), range);
                     fields.insert(k, value.into_owned());
                 }
             },
-            Event::Scalar(..) => {}
+            Event::Scalar(value, style, ..) => {
+                if let Some(n) = nested.as_mut() {
+                    n.end = n.end.max(scalar_end(yaml, start, end, style));
+                    if depth == 2
+                        && let Some(items) = n.items.as_mut()
+                    {
+                        items.push(value.into_owned());
+                    }
+                }
+            }
             Event::Alias(_) if depth == 1 => {
                 // An alias as a key or a value: skip the pair it belongs to.
                 if key.take().is_none() {
-                    key = Some(String::new());
+                    key = Some((String::new(), end));
                 }
             }
-            Event::Alias(_) => {}
+            Event::Alias(_) => {
+                if let Some(n) = nested.as_mut() {
+                    n.end = n.end.max(end);
+                    n.items = None;
+                }
+            }
         }
     }
     if fields.is_empty() && draft.is_none() && !yaml.trim().is_empty() {
@@ -126,9 +226,56 @@ pub fn read(text: &str) -> Result<FrontMatter, FrontMatterError> {
     };
     Ok(FrontMatter {
         fields,
+        lists,
         draft,
         draft_span,
+        values,
+        yaml_end: yaml_start + yaml_len,
     })
+}
+
+/// Where a scalar's text ends. The parser's span of a quoted scalar can run
+/// on past its closing quote (over a comment after it), so quoted scalars
+/// are measured here; plain ones end where the parser says.
+fn scalar_end(yaml: &str, start: usize, end: usize, style: ScalarStyle) -> usize {
+    let rest = &yaml[start..];
+    let found = match style {
+        ScalarStyle::SingleQuoted => {
+            // `''` inside is an escaped quote.
+            let mut chars = rest.char_indices().skip(1).peekable();
+            let mut close = None;
+            while let Some((i, c)) = chars.next() {
+                if c == '\'' {
+                    if chars.peek().map(|&(_, c)| c) == Some('\'') {
+                        chars.next();
+                    } else {
+                        close = Some(i + 1);
+                        break;
+                    }
+                }
+            }
+            close
+        }
+        ScalarStyle::DoubleQuoted => {
+            let mut chars = rest.char_indices().skip(1);
+            let mut close = None;
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        chars.next();
+                    }
+                    '"' => {
+                        close = Some(i + 1);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            close
+        }
+        _ => None,
+    };
+    found.map_or(end, |len| start + len)
 }
 
 /// `text` with the front matter's `draft` value set to `draft`; every other
@@ -139,6 +286,72 @@ pub fn set_draft(text: &str, front_matter: &FrontMatter, draft: bool) -> String 
     out.push_str(&text[..span.start]);
     out.push_str(if draft { "true" } else { "false" });
     out.push_str(&text[span.end..]);
+    out
+}
+
+/// `text` with the values of `changes` replaced, quoted as
+/// [`render`](super::render) quotes them; a key the front matter lacks is
+/// added at its end. Every byte outside the replaced values is kept: the
+/// other keys, their order and quoting, comments, the body. `front_matter`
+/// must be what [`read`] returned for `text`.
+pub fn set_fields(text: &str, front_matter: &FrontMatter, changes: &[(&str, NewValue)]) -> String {
+    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    let mut added = String::new();
+    for (key, value) in changes {
+        match front_matter.values.get(*key) {
+            Some((range, nested)) => {
+                let nested = *nested;
+                let new = match value {
+                    NewValue::Text(s) if nested => format!(" {}", yaml_string(s)),
+                    NewValue::Text(s) => yaml_string(s),
+                    NewValue::List(items) if nested => block_list(items),
+                    // A scalar becomes a list: written after the colon, so
+                    // the block list starts on its own line.
+                    NewValue::List(items) => {
+                        let colon = text[..range.start]
+                            .rfind(':')
+                            .map_or(range.start, |i| i + 1);
+                        edits.push((colon..range.end, block_list(items)));
+                        continue;
+                    }
+                };
+                edits.push((range.clone(), new));
+            }
+            None => {
+                added.push_str(key);
+                added.push(':');
+                match value {
+                    NewValue::Text(s) => {
+                        added.push(' ');
+                        added.push_str(&yaml_string(s));
+                    }
+                    NewValue::List(items) => added.push_str(&block_list(items)),
+                }
+                added.push('\n');
+            }
+        }
+    }
+    if !added.is_empty() {
+        edits.push((front_matter.yaml_end..front_matter.yaml_end, added));
+    }
+    edits.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
+    let mut out = text.to_string();
+    for (range, new) in edits {
+        out.replace_range(range, &new);
+    }
+    out
+}
+
+/// A block list after a key's colon: `\n- 'a'\n- 'b'`, or ` []`.
+fn block_list(items: &[String]) -> String {
+    if items.is_empty() {
+        return " []".to_string();
+    }
+    let mut out = String::new();
+    for item in items {
+        out.push_str("\n- ");
+        out.push_str(&yaml_string(item));
+    }
     out
 }
 
@@ -218,6 +431,76 @@ mod tests {
             set_draft(text, &fm, false),
             text.replacen("draft: true", "draft: false", 1)
         );
+    }
+
+    #[test]
+    fn set_fields_replaces_only_the_values_edited() {
+        let text = "---\ntitle: 'Old: \"one\"\n  two' # the title\ndate: x\ntags:\n- cncf # mine\n- 'b'\n\
+            source: S\ndraft: true # review me\ntldr: plain words\n---\nbody: 'x'\n";
+        let fm = read(text).expect("front matter");
+        assert_eq!(
+            fm.list("tags"),
+            Some(&["cncf".to_string(), "b".to_string()][..])
+        );
+        let edited = set_fields(
+            text,
+            &fm,
+            &[
+                ("title", NewValue::Text("New \u{2014} it's \"here\"".into())),
+                ("tags", NewValue::List(vec!["a".into(), "b: c".into()])),
+                ("tldr", NewValue::Text("line one\nline two".into())),
+                ("summary", NewValue::Text("added".into())),
+            ],
+        );
+        assert_eq!(
+            edited,
+            "---\ntitle: 'New \u{2014} it''s \"here\"' # the title\ndate: x\ntags:\n- 'a'\n- 'b: c'\n\
+             source: S\ndraft: true # review me\ntldr: \"line one\\nline two\"\nsummary: 'added'\n---\nbody: 'x'\n"
+        );
+        let again = read(&edited).expect("still front matter");
+        assert_eq!(again.get("title"), Some("New \u{2014} it's \"here\""));
+        assert_eq!(again.get("tldr"), Some("line one\nline two"));
+        assert_eq!(again.get("summary"), Some("added"));
+        assert_eq!(
+            again.list("tags"),
+            Some(&["a".to_string(), "b: c".to_string()][..])
+        );
+        assert!(again.draft);
+    }
+
+    #[test]
+    fn set_fields_handles_flow_and_empty_lists() {
+        let text = "---\ntags: [x, 'y'] # t\ndraft: false\n---\n";
+        let fm = read(text).expect("front matter");
+        let edited = set_fields(text, &fm, &[("tags", NewValue::List(vec![]))]);
+        assert_eq!(edited, "---\ntags: [] # t\ndraft: false\n---\n");
+        let fm = read(&edited).expect("front matter");
+        let edited = set_fields(&edited, &fm, &[("tags", NewValue::List(vec!["z".into()]))]);
+        assert_eq!(edited, "---\ntags:\n- 'z' # t\ndraft: false\n---\n");
+        assert_eq!(
+            read(&edited).expect("fm").list("tags"),
+            Some(&["z".to_string()][..])
+        );
+    }
+
+    #[test]
+    fn set_fields_replaces_block_and_multi_line_plain_scalars_whole() {
+        let text = "---\ntldr: |\n  line one\n  line two\n\nsummary: plain words\n  that go on # note\n\
+            draft: true\n---\n";
+        let fm = read(text).expect("front matter");
+        let edited = set_fields(
+            text,
+            &fm,
+            &[
+                ("tldr", NewValue::Text("t".into())),
+                ("summary", NewValue::Text("s".into())),
+            ],
+        );
+        let again = read(&edited).expect("still front matter");
+        assert_eq!(again.get("tldr"), Some("t"), "{edited}");
+        assert_eq!(again.get("summary"), Some("s"), "{edited}");
+        assert!(again.draft);
+        assert!(edited.contains("# note\ndraft: true\n"), "{edited}");
     }
 
     #[test]

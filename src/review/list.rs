@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
 
-use super::{Folders, ReviewError, recover};
+use super::{Folders, ReviewError, recover, recover_kept};
 use crate::post::front_matter::{self, FrontMatter};
 use crate::store::{EntryState, PostRecord, Store};
 
@@ -30,6 +30,8 @@ pub struct DraftView {
     pub external_url: String,
     /// The first line of the tldr.
     pub tldr: String,
+    /// Tags from the front matter.
+    pub tags: Vec<String>,
     /// `draft`, or `missing` when its file was deleted or moved by hand.
     pub state: EntryState,
     /// The feed it came from.
@@ -37,6 +39,15 @@ pub struct DraftView {
     /// Why its front matter could not be read, if so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// The whole tldr.
+    #[serde(skip)]
+    pub full_tldr: String,
+    /// The summary.
+    #[serde(skip)]
+    pub summary: String,
+    /// The file's [`fingerprint`](super::fingerprint) when it was read.
+    #[serde(skip)]
+    pub fingerprint: String,
     #[serde(skip)]
     sort_key: (Option<DateTime<FixedOffset>>, i64),
 }
@@ -109,6 +120,7 @@ pub fn list(
     now: i64,
 ) -> Result<(Vec<DraftView>, Vec<Notice>), ReviewError> {
     let mut notices = recover(store, folders.output_dir)?;
+    notices.extend(recover_kept(store, folders, now)?);
     let mut drafts = Vec::new();
     for post in store.posts(&[EntryState::Draft, EntryState::Missing])? {
         let path = folders.output_dir.join(&post.file);
@@ -117,7 +129,7 @@ pub fn list(
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => {
                 // Unreadable is not gone: list it with what the store knows.
-                drafts.push(view(&post, path, None, Some(e.to_string())));
+                drafts.push(view(&post, path, None, "", Some(e.to_string())));
                 continue;
             }
         };
@@ -161,7 +173,8 @@ pub fn list(
                     Ok(fm) => (Some(fm), None),
                     Err(e) => (None, Some(format!("cannot be reviewed: {e}"))),
                 };
-                drafts.push(view(&post, path, fm.as_ref(), problem));
+                let text = text.as_deref().unwrap_or_default();
+                drafts.push(view(&post, path, fm.as_ref(), text, problem));
             }
             (_, Some(Ok(fm))) if fm.draft => {
                 // Recorded missing, but a draft is back under its name.
@@ -172,7 +185,8 @@ pub fn list(
                 });
                 let mut back = post.clone();
                 back.state = EntryState::Draft;
-                drafts.push(view(&back, path, Some(&fm), None));
+                let text = text.as_deref().unwrap_or_default();
+                drafts.push(view(&back, path, Some(&fm), text, None));
             }
             _ => {}
         }
@@ -192,6 +206,7 @@ fn view(
     post: &PostRecord,
     path: PathBuf,
     fm: Option<&FrontMatter>,
+    text: &str,
     problem: Option<String>,
 ) -> DraftView {
     let field = |key: &str| fm.and_then(|fm| fm.get(key)).map(str::to_string);
@@ -209,6 +224,13 @@ fn view(
         date,
         external_url: field("external_url").unwrap_or_else(|| post.url.clone()),
         tldr: tldr.lines().next().unwrap_or_default().to_string(),
+        tags: fm
+            .and_then(|fm| fm.list("tags"))
+            .map(<[String]>::to_vec)
+            .unwrap_or_default(),
+        full_tldr: tldr.clone(),
+        summary: field("summary").unwrap_or_default(),
+        fingerprint: super::fingerprint(text),
         state: post.state,
         feed: post.feed.clone(),
         problem,

@@ -1,4 +1,5 @@
-//! Review: listing drafts, approving and rejecting them.
+//! Review: listing drafts, approving, rejecting, editing them, and undoing
+//! a review; one service for the CLI and the review page.
 //!
 //! A reviewer may edit a draft in any way before approving it; approve
 //! changes the `draft` value and no other byte. Every change follows one
@@ -14,9 +15,13 @@
 //! 5. the backup is removed.
 //!
 //! A crash between 3 and 5 leaves a backup; [`recover`] puts it back when the
-//! store still says draft and removes it otherwise.
+//! store still says draft and removes it otherwise. A rejected draft is kept
+//! for `reject_keep` in a hidden folder beside the drafts (`keep`), so a
+//! rejection, like an approval, can be undone.
 
 mod backup;
+mod edit;
+mod keep;
 mod list;
 mod verdict;
 
@@ -28,6 +33,8 @@ use crate::post::front_matter::{self, FrontMatter, FrontMatterError};
 use crate::store::{EntryState, PostRecord, Store, StoreError};
 
 pub use backup::recover;
+pub use edit::{Edits, edit, fingerprint};
+pub use keep::{KEPT_DIR, Undone, kept_dir, recover_kept, restore, undo};
 pub use list::{DraftView, Notice, list};
 pub use verdict::{Approved, approve, reject};
 
@@ -40,6 +47,20 @@ pub struct Folders<'a> {
     pub publish_dir: Option<&'a Path>,
     /// The database, for messages.
     pub database: &'a Path,
+    /// How long rejected drafts are kept, restorable.
+    pub reject_keep: std::time::Duration,
+}
+
+impl<'a> Folders<'a> {
+    /// The folders a config names.
+    pub fn of(config: &'a crate::config::Config) -> Folders<'a> {
+        Folders {
+            output_dir: &config.output_dir,
+            publish_dir: config.publish_dir.as_deref(),
+            database: &config.database,
+            reject_keep: config.reject_keep,
+        }
+    }
 }
 
 /// A review command that could not be carried out.
@@ -106,6 +127,56 @@ pub enum ReviewError {
         id: i64,
         /// The file in the way.
         path: PathBuf,
+    },
+    /// The draft changed on disk since the reviewer read it.
+    #[error(
+        "post {id}: {path} changed on disk since it was loaded; nothing was saved: reload to see the new text, then edit again"
+    )]
+    Changed {
+        /// Entry id.
+        id: i64,
+        /// The draft.
+        path: PathBuf,
+    },
+    /// A restore was asked of a post that is not rejected.
+    #[error("post {id} ({file}) is {state}, not rejected; only a rejected draft can be restored")]
+    NotRejected {
+        /// Entry id.
+        id: i64,
+        /// Its file name.
+        file: String,
+        /// What it is.
+        state: EntryState,
+    },
+    /// The rejected draft is no longer kept.
+    #[error(
+        "post {id}: the rejected draft is no longer kept ({path} is gone; rejected drafts are kept for reject_keep = {keep}); it stays rejected"
+    )]
+    NotKept {
+        /// Entry id.
+        id: i64,
+        /// Where it was kept.
+        path: PathBuf,
+        /// `reject_keep`, for the message.
+        keep: String,
+    },
+    /// Undo was asked of a draft.
+    #[error("post {id} ({file}) is {state}; there is no approve or reject to undo")]
+    NothingToUndo {
+        /// Entry id.
+        id: i64,
+        /// Its file name.
+        file: String,
+        /// What it is.
+        state: EntryState,
+    },
+    /// An approve can no longer be undone.
+    #[error("post {id}: the approve cannot be undone: {why}")]
+    NotUndoable {
+        /// Entry id.
+        id: i64,
+        /// Why, printed in the message.
+        why: String,
     },
     /// A file operation failed; nothing was changed.
     #[error("post {id}: cannot {action} {path}: {cause}; nothing was changed")]

@@ -8,6 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::backup::{Backup, TempGuard, output_error, sync, write_temp};
+use super::keep::keep_rejected;
 use super::{Folders, ReviewError, Target};
 use crate::output::{self, OutputError};
 use crate::post::front_matter;
@@ -131,8 +132,9 @@ fn publish(
     Ok(Approved { path: dest })
 }
 
-/// Rejects a draft: its file is removed and the article is never written
-/// again, whichever feed brings it back.
+/// Rejects a draft: its file is moved to the kept folder (restorable for
+/// `reject_keep`) and the article is never written again, whichever feed
+/// brings it back, unless it is restored.
 pub fn reject(
     store: &mut Store,
     folders: Folders<'_>,
@@ -143,14 +145,13 @@ pub fn reject(
     let change = store
         .change_state(id, EntryState::Draft, EntryState::Rejected, None, now)
         .map_err(|cause| ReviewError::Store { id, cause })?;
-    let backup = Backup::rename(id, &target.path)?;
-    if let Err(cause) = change.commit() {
-        backup.restore();
-        return Err(ReviewError::Store { id, cause });
-    }
-    backup.remove();
-    sync(id, folders.output_dir);
-    Ok(())
+    keep_rejected(
+        change,
+        id,
+        folders.output_dir,
+        &target.path,
+        &target.post.file,
+    )
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {

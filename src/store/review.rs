@@ -25,6 +25,8 @@ pub struct PostRecord {
     pub published_file: Option<String>,
     /// Unix time first seen.
     pub first_seen: i64,
+    /// Unix time of its last review change (approve, reject, restore).
+    pub reviewed_at: Option<i64>,
 }
 
 /// Posts of one feed by state.
@@ -132,6 +134,72 @@ impl Store {
         published_file: Option<&str>,
         now: i64,
     ) -> Result<StateChange<'_>, StoreError> {
+        self.start_change(id, from, to, Published::Set(published_file), now)
+    }
+
+    /// Starts moving post `id` from `from` back to a draft, forgetting
+    /// where it was published (an undone approve or reject). Nothing is
+    /// permanent until [`StateChange::commit`].
+    pub fn reopen(
+        &mut self,
+        id: i64,
+        from: EntryState,
+        now: i64,
+    ) -> Result<StateChange<'_>, StoreError> {
+        self.start_change(id, from, EntryState::Draft, Published::Clear, now)
+    }
+
+    /// Posts written, in all feeds, counted by what became of them.
+    pub fn count_all_posts(&self) -> Result<PostCounts, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT state, sum(posts) FROM post_counts GROUP BY state")?;
+        let mut counts = PostCounts::default();
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let state: String = row.get(0)?;
+            let count = row.get::<_, Option<i64>>(1)?.unwrap_or(0).unsigned_abs();
+            match EntryState::parse(&state) {
+                Some(EntryState::Draft) => counts.drafts = count,
+                Some(EntryState::Approved) => counts.approved = count,
+                Some(EntryState::Rejected) => counts.rejected = count,
+                Some(EntryState::Missing) => counts.missing = count,
+                _ => {}
+            }
+        }
+        Ok(counts)
+    }
+
+    /// A value that changes whenever a post is written or changes state:
+    /// the counts by state and the newest entry id. Cheap enough to poll.
+    pub fn review_stamp(&self) -> Result<String, StoreError> {
+        let counts = self.count_all_posts()?;
+        let newest: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT max(id) FROM entries")?
+            .query_row([], |row| row.get(0))?;
+        Ok(format!(
+            "{}-{}-{}-{}-{}",
+            counts.drafts,
+            counts.approved,
+            counts.rejected,
+            counts.missing,
+            newest.unwrap_or(0)
+        ))
+    }
+
+    fn start_change(
+        &mut self,
+        id: i64,
+        from: EntryState,
+        to: EntryState,
+        published: Published<'_>,
+        now: i64,
+    ) -> Result<StateChange<'_>, StoreError> {
+        let (published_file, clear) = match published {
+            Published::Set(file) => (file, false),
+            Published::Clear => (None, true),
+        };
         // The review has changed a file by the time this commits: the commit
         // is synced so that after a power loss the store agrees with the file.
         self.conn.pragma_update(None, "synchronous", "FULL")?;
@@ -144,10 +212,11 @@ impl Store {
             committed: false,
         };
         let changed = change.conn.execute(
-            "UPDATE entries SET state = ?3, published_file = coalesce(?4, published_file),
+            "UPDATE entries SET state = ?3,
+                    published_file = CASE WHEN ?6 THEN NULL ELSE coalesce(?4, published_file) END,
                     reviewed_at = ?5
              WHERE id = ?1 AND state = ?2",
-            params![id, from.as_str(), to.as_str(), published_file, now],
+            params![id, from.as_str(), to.as_str(), published_file, now, clear],
         )?;
         if changed != 1 {
             return Err(StoreError::StateChanged { id, expected: from });
@@ -168,6 +237,14 @@ impl Store {
         self.change_state(id, from, to, published_file, now)?
             .commit()
     }
+}
+
+/// What a state change does to the published file.
+enum Published<'a> {
+    /// Records it, when given; keeps the old one otherwise.
+    Set(Option<&'a str>),
+    /// Forgets it.
+    Clear,
 }
 
 /// A feed's posts by state, as triggers on `entries` keep them.
@@ -196,7 +273,7 @@ pub(super) fn post_by_file_sql() -> String {
 fn post_columns() -> String {
     format!(
         "SELECT id, (SELECT name FROM feed_names WHERE id = entries.feed_id), coalesce(title, ''),
-                {URL_SQL}, state, file, published_file, first_seen FROM entries"
+                {URL_SQL}, state, file, published_file, first_seen, reviewed_at FROM entries"
     )
 }
 
@@ -217,5 +294,6 @@ fn post_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<PostRecord> {
         file: row.get::<_, Option<String>>(5)?.unwrap_or_default(),
         published_file: row.get(6)?,
         first_seen: row.get(7)?,
+        reviewed_at: row.get(8)?,
     })
 }

@@ -431,6 +431,7 @@ fn migration_4_keeps_every_name_post_and_count() {
             file: "2026-01-02-title-b.md".into(),
             published_file: Some("/pub/2026-01-02-title-b.md".into()),
             first_seen: 20,
+            reviewed_at: Some(30),
         }
     );
     assert_eq!(

@@ -95,10 +95,17 @@ impl TestDir {
         std::fs::write(self.config_path(), text).expect("write config");
     }
 
-    /// The post files written, sorted by name.
+    /// The post files written, sorted by name (hidden folders, such as the
+    /// kept rejected drafts, left out).
     pub fn posts(&self) -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> = match std::fs::read_dir(self.output_dir()) {
-            Ok(entries) => entries.map(|e| e.expect("dir entry").path()).collect(),
+            Ok(entries) => entries
+                .map(|e| e.expect("dir entry").path())
+                .filter(|p| {
+                    !p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
+                .collect(),
             Err(_) => Vec::new(),
         };
         files.sort();
