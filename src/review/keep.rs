@@ -78,10 +78,7 @@ pub fn undo(
     id: i64,
     now: i64,
 ) -> Result<Undone, ReviewError> {
-    let post = store.post(id)?.ok_or_else(|| ReviewError::UnknownId {
-        id,
-        database: folders.database.to_path_buf(),
-    })?;
+    let post = super::known_post(store, folders, id)?;
     match post.state {
         EntryState::Rejected => restore_post(store, folders, &post, now).map(Undone::Restored),
         EntryState::Approved => unapprove(store, folders, &post, now).map(Undone::Unapproved),
@@ -100,10 +97,7 @@ pub fn restore(
     id: i64,
     now: i64,
 ) -> Result<PathBuf, ReviewError> {
-    let post = store.post(id)?.ok_or_else(|| ReviewError::UnknownId {
-        id,
-        database: folders.database.to_path_buf(),
-    })?;
+    let post = super::known_post(store, folders, id)?;
     if post.state != EntryState::Rejected {
         return Err(ReviewError::NotRejected {
             id,

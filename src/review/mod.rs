@@ -214,14 +214,23 @@ pub struct Target {
     front_matter: FrontMatter,
 }
 
+/// Post `id` of the store, or an error naming the store it is not in.
+pub(crate) fn known_post(
+    store: &Store,
+    folders: Folders<'_>,
+    id: i64,
+) -> Result<PostRecord, ReviewError> {
+    store.post(id)?.ok_or_else(|| ReviewError::UnknownId {
+        id,
+        database: folders.database.to_path_buf(),
+    })
+}
+
 /// Finds the draft an argument names (an id, or a path to the draft file)
 /// and checks it can be reviewed. Changes nothing.
 pub fn resolve(store: &Store, folders: Folders<'_>, arg: &str) -> Result<Target, ReviewError> {
     let post = match arg.parse::<i64>() {
-        Ok(id) => store.post(id)?.ok_or_else(|| ReviewError::UnknownId {
-            id,
-            database: folders.database.to_path_buf(),
-        })?,
+        Ok(id) => known_post(store, folders, id)?,
         Err(_) => post_at_path(store, folders, Path::new(arg))?,
     };
     let path = folders.output_dir.join(&post.file);

@@ -80,20 +80,7 @@ impl Store {
     /// Posts written for `feed`, counted by what became of them.
     pub fn count_posts(&self, feed: &str) -> Result<PostCounts, StoreError> {
         let mut stmt = self.conn.prepare_cached(COUNT_POSTS)?;
-        let mut counts = PostCounts::default();
-        let mut rows = stmt.query([feed])?;
-        while let Some(row) = rows.next()? {
-            let state: String = row.get(0)?;
-            let count = row.get::<_, i64>(1)?.unsigned_abs();
-            match EntryState::parse(&state) {
-                Some(EntryState::Draft) => counts.drafts = count,
-                Some(EntryState::Approved) => counts.approved = count,
-                Some(EntryState::Rejected) => counts.rejected = count,
-                Some(EntryState::Missing) => counts.missing = count,
-                _ => {}
-            }
-        }
-        Ok(counts)
+        counts_by_state(stmt.query([feed])?)
     }
 
     /// Written posts in any of `states`, newest first by when they were seen.
@@ -154,20 +141,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT state, sum(posts) FROM post_counts GROUP BY state")?;
-        let mut counts = PostCounts::default();
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let state: String = row.get(0)?;
-            let count = row.get::<_, Option<i64>>(1)?.unwrap_or(0).unsigned_abs();
-            match EntryState::parse(&state) {
-                Some(EntryState::Draft) => counts.drafts = count,
-                Some(EntryState::Approved) => counts.approved = count,
-                Some(EntryState::Rejected) => counts.rejected = count,
-                Some(EntryState::Missing) => counts.missing = count,
-                _ => {}
-            }
-        }
-        Ok(counts)
+        counts_by_state(stmt.query([])?)
     }
 
     /// A value that changes whenever a post is written or changes state:
@@ -296,4 +270,22 @@ fn post_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<PostRecord> {
         first_seen: row.get(7)?,
         reviewed_at: row.get(8)?,
     })
+}
+
+/// Post counts from rows of (state, count); a state with no posts may count
+/// as NULL.
+fn counts_by_state(mut rows: rusqlite::Rows<'_>) -> Result<PostCounts, StoreError> {
+    let mut counts = PostCounts::default();
+    while let Some(row) = rows.next()? {
+        let state: String = row.get(0)?;
+        let count = row.get::<_, Option<i64>>(1)?.unwrap_or(0).unsigned_abs();
+        match EntryState::parse(&state) {
+            Some(EntryState::Draft) => counts.drafts = count,
+            Some(EntryState::Approved) => counts.approved = count,
+            Some(EntryState::Rejected) => counts.rejected = count,
+            Some(EntryState::Missing) => counts.missing = count,
+            _ => {}
+        }
+    }
+    Ok(counts)
 }
