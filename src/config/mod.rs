@@ -378,10 +378,10 @@ impl Config {
             database: base_dir.join(raw.database.as_deref().unwrap_or(DEFAULT_DATABASE)),
             output_dir: base_dir.join(raw.output_dir.as_deref().unwrap_or(DEFAULT_OUTPUT_DIR)),
             publish_dir: raw.publish_dir.as_deref().map(|dir| base_dir.join(dir)),
-            user_agent: raw
-                .user_agent
-                .clone()
-                .unwrap_or_else(|| DEFAULT_USER_AGENT.to_string()),
+            user_agent: match &raw.user_agent {
+                Some(agent) => v.user_agent(agent)?,
+                None => DEFAULT_USER_AGENT.to_string(),
+            },
             concurrency: match &raw.concurrency {
                 Some(n) => v.positive(n, "concurrency")?,
                 None => DEFAULT_CONCURRENCY,
@@ -426,6 +426,25 @@ mod tests {
         assert_eq!(feed.backfill, DEFAULT_BACKFILL);
         assert_eq!(feed.interval, DEFAULT_INTERVAL);
         assert!(feed.summary_selector.is_empty());
+    }
+
+    #[test]
+    fn a_user_agent_that_cannot_be_a_header_is_refused_naming_its_line() {
+        let feed = "[[feed]]\nname = \"A\"\nurl = \"https://a.example/feed\"\n";
+        for agent in ["\"\"", "\"two\\nlines\"", "\"caf\u{e9}/1.0\""] {
+            let err = parse(&format!("concurrency = 2\nuser_agent = {agent}\n{feed}"))
+                .expect_err(agent)
+                .to_string();
+            assert!(
+                err.contains("linkpost.toml:2: user_agent: must be one line of printable ASCII"),
+                "{agent}: {err}"
+            );
+        }
+        let cfg = parse(&format!(
+            "user_agent = \" my-links/2.0 (+https://x.example) \"\n{feed}"
+        ))
+        .expect("valid agent");
+        assert_eq!(cfg.user_agent, "my-links/2.0 (+https://x.example)");
     }
 
     /// A config of `n` feeds, each with a few keys; `extra(i)` adds lines to feed `i`.

@@ -20,7 +20,7 @@ pub struct RawConfig {
     pub(super) database: Option<String>,
     pub(super) output_dir: Option<String>,
     pub(super) publish_dir: Option<String>,
-    pub(super) user_agent: Option<String>,
+    pub(super) user_agent: Option<Spanned<String>>,
     pub(super) concurrency: Option<Spanned<usize>>,
     pub(super) per_host_limit: Option<Spanned<usize>>,
     pub(super) connect_timeout: Option<Spanned<String>>,
@@ -303,6 +303,20 @@ impl Validator<'_> {
                 ),
             )),
         }
+    }
+
+    /// A User-Agent: sent as an HTTP header, so one line of visible ASCII
+    /// and spaces, not empty.
+    pub(super) fn user_agent(&self, value: &Spanned<String>) -> Result<String, ConfigError> {
+        let agent = value.get_ref().trim();
+        if agent.is_empty() || !agent.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
+            return Err(self.invalid(
+                value.span(),
+                "user_agent",
+                "must be one line of printable ASCII, e.g. \"linkpost/0.1 (+https://example.org/links)\"",
+            ));
+        }
+        Ok(agent.to_string())
     }
 
     pub(super) fn positive(&self, value: &Spanned<usize>, key: &str) -> Result<usize, ConfigError> {
