@@ -63,6 +63,7 @@ pub(super) fn preview(args: &PreviewArgs) -> anyhow::Result<u8> {
         interval: linkpost::config::DEFAULT_INTERVAL,
         http: config.http,
         allow_private_addresses: args.allow_private_addresses,
+        category_tags: linkpost::post::CategoryTags::default(),
     };
     let fetcher = linkpost::fetch::Fetcher::new(&config).context("building the HTTP client")?;
     let mut posts = runtime()?

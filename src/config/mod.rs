@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::post::CategoryTags;
+
 use validate::{LineCounter, Validator, line_of, resolve_feed_url};
 pub use validate::{RawConfig, parse_size};
 
@@ -184,6 +186,9 @@ pub struct FeedConfig {
     /// Whether article pages may be fetched from loopback, private and
     /// link-local addresses even when the feed is not served from one.
     pub allow_private_addresses: bool,
+    /// How the entries' categories become tags (`tags_from_categories`,
+    /// `tag_map`, `tag_drop`), each key set per feed or else at the top level.
+    pub category_tags: CategoryTags,
 }
 
 impl Config {
@@ -220,6 +225,12 @@ impl Config {
             (&raw.connect_timeout, &raw.timeout, &raw.max_body_size),
             "",
             defaults,
+        )?;
+
+        let category_tags = v.category_tags(
+            (&raw.tags_from_categories, &raw.tag_map, &raw.tag_drop),
+            "",
+            &CategoryTags::default(),
         )?;
 
         let mut names = HashSet::new();
@@ -287,6 +298,11 @@ impl Config {
                 &key(""),
                 http,
             )?;
+            let feed_category_tags = v.category_tags(
+                (&feed.tags_from_categories, &feed.tag_map, &feed.tag_drop),
+                &key(""),
+                &category_tags,
+            )?;
             feeds.push(FeedConfig {
                 name,
                 url,
@@ -302,6 +318,7 @@ impl Config {
                     .allow_private_addresses
                     .or(raw.allow_private_addresses)
                     .unwrap_or(false),
+                category_tags: feed_category_tags,
             });
         }
         if let Some((first, line, interval, count)) = short_intervals {

@@ -12,6 +12,7 @@ use toml::Spanned;
 use url::Url;
 
 use super::{ConfigError, FetchArticle, HttpLimits};
+use crate::post::CategoryTags;
 
 /// The config file as written; see `config/linkpost.toml` for every key.
 #[derive(Debug, Deserialize)]
@@ -33,6 +34,9 @@ pub struct RawConfig {
     pub(super) review_listen: Option<Spanned<String>>,
     pub(super) review_token: Option<Spanned<String>>,
     pub(super) reject_keep: Option<Spanned<String>>,
+    pub(super) tags_from_categories: Option<Spanned<toml::Value>>,
+    pub(super) tag_map: Option<Spanned<toml::Value>>,
+    pub(super) tag_drop: Option<Spanned<toml::Value>>,
     #[serde(default)]
     pub(super) feed: Vec<Spanned<RawFeed>>,
     #[serde(default)]
@@ -118,6 +122,9 @@ pub(super) struct RawFeed {
     pub(super) connect_timeout: Option<Spanned<String>>,
     pub(super) timeout: Option<Spanned<String>>,
     pub(super) max_body_size: Option<Spanned<SizeValue>>,
+    pub(super) tags_from_categories: Option<Spanned<toml::Value>>,
+    pub(super) tag_map: Option<Spanned<toml::Value>>,
+    pub(super) tag_drop: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,6 +176,15 @@ impl<'a> LineCounter<'a> {
         self.line
     }
 }
+
+/// The raw `tags_from_categories`, `tag_map` and `tag_drop` of one table.
+/// Each is read as any TOML value, so that a wrong type is refused naming
+/// its key.
+pub(super) type RawCategoryKeys<'a> = (
+    &'a Option<Spanned<toml::Value>>,
+    &'a Option<Spanned<toml::Value>>,
+    &'a Option<Spanned<toml::Value>>,
+);
 
 /// The raw `connect_timeout`, `timeout` and `max_body_size` of one table.
 type RawHttpKeys<'a> = (
@@ -257,6 +273,93 @@ impl Validator<'_> {
                     self.size(s, &format!("{prefix}max_body_size"))
                 })?,
         })
+    }
+
+    /// The category-to-tag rules of one table, keys named under `prefix`;
+    /// each key left out falls back to `defaults`' value.
+    pub(super) fn category_tags(
+        &self,
+        (from_categories, tag_map, tag_drop): RawCategoryKeys<'_>,
+        prefix: &str,
+        defaults: &CategoryTags,
+    ) -> Result<CategoryTags, ConfigError> {
+        let enabled = match from_categories {
+            Some(value) => value.get_ref().as_bool().ok_or_else(|| {
+                self.invalid(
+                    value.span(),
+                    &format!("{prefix}tags_from_categories"),
+                    format!("{} is not a value; write true or false", value.get_ref()),
+                )
+            })?,
+            None => defaults.enabled,
+        };
+        let map = match tag_map {
+            Some(value) => {
+                let key = format!("{prefix}tag_map");
+                let table = value.get_ref().as_table().ok_or_else(|| {
+                    self.invalid(
+                        value.span(),
+                        &key,
+                        format!(
+                            "{} is not a table; write {{ \"Cloud Native\" = \"cloud-native\" }}",
+                            value.get_ref()
+                        ),
+                    )
+                })?;
+                let mut map = std::collections::HashMap::with_capacity(table.len());
+                for (category, tag) in table {
+                    let tag = tag.as_str().ok_or_else(|| {
+                        self.invalid(
+                            value.span(),
+                            &key,
+                            format!("the tag of \"{category}\" must be a string, not {tag}"),
+                        )
+                    })?;
+                    if map
+                        .insert(category.trim().to_lowercase(), tag.trim().to_string())
+                        .is_some()
+                    {
+                        return Err(self.invalid(
+                            value.span(),
+                            &key,
+                            format!(
+                                "\"{category}\" is mapped twice (categories match ignoring case and spaces around)"
+                            ),
+                        ));
+                    }
+                }
+                map
+            }
+            None => defaults.map.clone(),
+        };
+        let drop = match tag_drop {
+            Some(value) => {
+                let key = format!("{prefix}tag_drop");
+                let not_a_list = || {
+                    self.invalid(
+                        value.span(),
+                        &key,
+                        format!(
+                            "{} is not a list of strings; write [\"uncategorized\"]",
+                            value.get_ref()
+                        ),
+                    )
+                };
+                value
+                    .get_ref()
+                    .as_array()
+                    .ok_or_else(not_a_list)?
+                    .iter()
+                    .map(|tag| {
+                        tag.as_str()
+                            .map(|t| t.trim().to_lowercase())
+                            .ok_or_else(not_a_list)
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            None => defaults.drop.clone(),
+        };
+        Ok(CategoryTags { enabled, map, drop })
     }
 
     pub(super) fn selectors(

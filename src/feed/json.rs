@@ -86,6 +86,16 @@ fn feed_item(item: &Map<String, Value>, base: &Url) -> FeedItem {
         updated: field("date_modified").and_then(parse_date),
         content_html,
         summary_html,
+        categories: item
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|tags| {
+                tags.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 

@@ -66,6 +66,9 @@ pub struct FeedItem {
     pub content_html: Option<String>,
     /// Summary or description, usually HTML.
     pub summary_html: Option<String>,
+    /// The entry's categories as the feed wrote them (RSS `<category>`,
+    /// Atom `term`, JSON Feed `tags`), in document order, untrimmed.
+    pub categories: Vec<String>,
 }
 
 impl FeedItem {
@@ -179,6 +182,7 @@ fn feed_item(entry: feed_rs::model::Entry, base: &Url, guess_html: bool) -> Feed
         updated: entry.updated,
         content_html,
         summary_html,
+        categories: entry.categories.into_iter().map(|c| c.term).collect(),
     }
 }
 

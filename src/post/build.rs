@@ -152,7 +152,7 @@ pub fn build_post<'a>(
             .clone()
             .unwrap_or_else(|| external_url.to_string()),
         date,
-        tags: feed.tags.clone(),
+        tags: super::tags::merge_tags(&feed.tags, &item.categories, &feed.category_tags),
         source: feed.name.clone(),
         external_url,
         draft: feed.draft,

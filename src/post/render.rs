@@ -15,7 +15,8 @@ pub struct Post {
     pub title: String,
     /// Publication time (updated time, then first-seen time as fallbacks).
     pub date: DateTime<FixedOffset>,
-    /// The feed's configured tags.
+    /// The feed's configured tags, then those from the entry's categories
+    /// (see [`merge_tags`](super::tags::merge_tags)).
     pub tags: Vec<String>,
     /// The feed's configured name.
     pub source: String,

@@ -115,6 +115,7 @@ fn item(content: Option<&str>, summary: Option<&str>) -> FeedItem {
         updated: Some(now() - chrono::Duration::hours(1)),
         content_html: content.map(str::to_string),
         summary_html: summary.map(str::to_string),
+        categories: Vec::new(),
     }
 }
 
