@@ -644,6 +644,68 @@ mod tests {
     }
 
     #[test]
+    fn category_tags_are_set_at_the_top_and_overridden_per_feed_key_by_key() {
+        let cfg = parse(
+            "tags_from_categories = true\ntag_map = { \" Cloud Native \" = \" cloud-native \" }\n\
+             tag_drop = [\"Uncategorized\"]\n\
+             [[feed]]\nname = \"A\"\nurl = \"https://a/\"\n\
+             [[feed]]\nname = \"B\"\nurl = \"https://b/\"\ntags_from_categories = false\n\
+             tag_drop = [\"News\", \"misc\"]\n\
+             [[feed]]\nname = \"C\"\nurl = \"https://c/\"\ntag_map = {}\n",
+        )
+        .expect("valid config");
+        let [a, b, c] = [0, 1, 2].map(|i| &cfg.feeds[i].category_tags);
+        assert_eq!(
+            *a,
+            CategoryTags::new(true, [("cloud native", "cloud-native")], ["uncategorized"])
+        );
+        assert!(!b.enabled, "per-feed false wins");
+        assert_eq!(b.map, a.map, "tag_map not set on B comes from the top");
+        assert_eq!(b.drop, CategoryTags::new(true, [], ["news", "misc"]).drop);
+        assert!(c.enabled);
+        assert!(c.map.is_empty(), "an empty table overrides the top one");
+        assert_eq!(c.drop, a.drop);
+
+        let default = parse("[[feed]]\nname = \"A\"\nurl = \"https://a/\"\n").expect("valid");
+        assert_eq!(default.feeds[0].category_tags, CategoryTags::default());
+    }
+
+    #[test]
+    fn category_tag_keys_of_the_wrong_type_are_refused_naming_key_and_line() {
+        let feed = "[[feed]]\nname = \"A\"\nurl = \"https://a/\"\n";
+        let cases = [
+            (
+                format!("tag_drop = \"x\"\n{feed}"),
+                "linkpost.toml:1: tag_drop: \"x\" is not a list of strings",
+            ),
+            (
+                format!("{feed}tag_drop = [\"a\", 1]\n"),
+                "linkpost.toml:4: feed[0].tag_drop: [\"a\", 1] is not a list of strings",
+            ),
+            (
+                format!("{feed}tags_from_categories = \"yes\"\n"),
+                "linkpost.toml:4: feed[0].tags_from_categories: \"yes\" is not a value; write true or false",
+            ),
+            (
+                format!("concurrency = 1\ntag_map = [\"a\"]\n{feed}"),
+                "linkpost.toml:2: tag_map: [\"a\"] is not a table",
+            ),
+            (
+                format!("{feed}tag_map = {{ Go = 1 }}\n"),
+                "linkpost.toml:4: feed[0].tag_map: the tag of \"Go\" must be a string, not 1",
+            ),
+            (
+                format!("tag_map = {{ Go = \"go\", \" GO\" = \"golang\" }}\n{feed}"),
+                "linkpost.toml:1: tag_map: \"",
+            ),
+        ];
+        for (text, want) in cases {
+            let err = parse(&text).expect_err(&text).to_string();
+            assert!(err.contains(want), "{err:?} should contain {want:?}");
+        }
+    }
+
+    #[test]
     fn fetch_article_false_beside_a_selector_warns() {
         let cfg = parse(
             "[[feed]]\nname = \"A\"\nurl = \"https://a/\"\nsummary_selector = \"article\"\n\

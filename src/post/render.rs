@@ -181,4 +181,28 @@ mod tests {
                     tldr: 'Short.'\nsummary: 'Long.'\n---\n[Open the original post ↗](https://www.cncf.io/blog/x/)\n";
         assert_eq!(render_post(&post), want);
     }
+
+    #[test]
+    fn hostile_tags_are_quoted_and_read_back_exactly() {
+        let tags = ["a: b\n- c", "<script>", "'quoted'", "#x", "- y", "[z]"];
+        let post = Post {
+            title: "T".into(),
+            date: DateTime::parse_from_rfc3339("2025-09-09T13:21:00+00:00").expect("valid date"),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            source: "S".into(),
+            external_url: Url::parse("https://e.example/x").expect("valid url"),
+            draft: true,
+            tldr: String::new(),
+            summary: String::new(),
+        };
+        let text = render_post(&post);
+        let front = super::super::front_matter::read(&text).expect("valid front matter");
+        let read: Vec<&str> = front
+            .list("tags")
+            .expect("tags is a list")
+            .iter()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(read, tags);
+    }
 }
