@@ -315,3 +315,42 @@ async fn an_existing_file_is_never_overwritten() {
         read_post(&std::fs::read_to_string(dir.output_dir().join(alt)).expect("alternative name"));
     assert_eq!(get(&pairs, "source").as_str(), "CNCF");
 }
+
+#[tokio::test]
+async fn categories_become_tags_mapped_dropped_and_quoted() {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    let link = format!("{}/posts/1", server.uri());
+    let feed = format!(
+        "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>T</title>\
+         <link>{link}</link><description>d</description>\
+         <item><title>One</title><link>{link}</link><guid>{link}</guid>\
+         <description>Some words about the post.</description>\
+         <category> Cloud Native </category><category>Uncategorized</category>\
+         <category>CNCF</category><category>Rust</category><category>rust</category>\
+         <category>a: b&#10;- c</category><category>&lt;script&gt;</category>\
+         <category>   </category></item></channel></rss>"
+    );
+    Mock::given(path("/feed.xml"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml"))
+        .mount(&server)
+        .await;
+    let dir = TestDir::new(&format!(
+        "tags_from_categories = true\ntag_drop = [\"uncategorized\"]\n\
+         [[feed]]\nname = \"Blog\"\nurl = \"{}/feed.xml\"\ntags = [\"cncf\"]\n\
+         fetch_article = false\ntag_map = {{ \"cloud native\" = \"Cloud-Native\" }}\n",
+        server.uri()
+    ));
+    let (code, stderr) = poll_with_binary(&dir).await;
+    assert_eq!(code, 0, "poll exits 0; stderr:\n{stderr}");
+    let posts = dir.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    let text = std::fs::read_to_string(&posts[0]).expect("read post");
+    let (pairs, _) = read_post(&text);
+    let want = ["cncf", "Cloud-Native", "rust", "a: b\n- c", "<script>"]
+        .map(|t| Value::Str(t.to_string()))
+        .to_vec();
+    assert_eq!(get(&pairs, "tags"), &Value::List(want), "{text}");
+}
