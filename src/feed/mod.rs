@@ -67,7 +67,8 @@ pub struct FeedItem {
     /// Summary or description, usually HTML.
     pub summary_html: Option<String>,
     /// The entry's categories as the feed wrote them (RSS `<category>`,
-    /// Atom `term`, JSON Feed `tags`), in document order, untrimmed.
+    /// Atom `term`, JSON Feed `tags`), in document order; not yet trimmed
+    /// or lower-cased (see [`merge_tags`](crate::post::merge_tags)).
     pub categories: Vec<String>,
 }
 

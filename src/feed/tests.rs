@@ -305,3 +305,29 @@ proptest::proptest! {
         let _ = parse_feed(&document, &base());
     }
 }
+
+#[test]
+fn categories_are_read_from_rss_atom_and_json_feed() {
+    let rss = br#"<rss version="2.0"><channel><title>T</title>
+        <item><title>A</title><link>https://e.com/a</link>
+        <category>Go</category><category domain="x"> Cloud Native </category></item>
+        <item><title>B</title><link>https://e.com/b</link></item></channel></rss>"#;
+    let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>t</id>
+        <updated>2025-01-01T00:00:00Z</updated>
+        <entry><title>A</title><id>a</id><link href="https://e.com/a"/>
+        <updated>2025-01-01T00:00:00Z</updated>
+        <category term="rust" label="Rust"/><category term="k8s"/></entry></feed>"#;
+    let json = br#"{"version": "https://jsonfeed.org/version/1.1", "title": "T",
+        "items": [{"id": "a", "url": "https://e.com/a", "content_text": "x",
+                   "tags": ["Go", 7, "Web"]}]}"#;
+    let categories = |bytes: &[u8]| -> Vec<Vec<String>> {
+        let feed = parse_feed(bytes, &base()).expect("parse");
+        feed.items.into_iter().map(|i| i.categories).collect()
+    };
+    assert_eq!(
+        categories(rss),
+        [vec!["Go".to_string(), "Cloud Native".to_string()], vec![]]
+    );
+    assert_eq!(categories(atom), [["rust", "k8s"]]);
+    assert_eq!(categories(json), [["Go", "Web"]]);
+}
