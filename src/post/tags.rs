@@ -91,8 +91,15 @@ mod tests {
             [(" Cloud Native ", " cloud-native "), ("Misc", "")],
             ["Uncategorized", "news"],
         );
-        // (name, configured, categories, rules, want)
-        let cases: &[(&str, &[&str], &[&str], &CategoryTags, &[&str])] = &[
+        /// (name, configured, categories, rules, want)
+        type Case<'a> = (
+            &'a str,
+            &'a [&'a str],
+            &'a [&'a str],
+            &'a CategoryTags,
+            &'a [&'a str],
+        );
+        let cases: &[Case] = &[
             (
                 "off keeps configured only",
                 &["cncf"],
