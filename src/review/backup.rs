@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Notice, ReviewError};
 use crate::output::{self, OutputError};
-use crate::store::{EntryState, Store};
+use crate::store::{EntryState, StateChange, Store};
 
 /// Prefix of a draft's backup while a review change is in flight.
 const BACKUP_PREFIX: &str = ".linkpost-backup-";
@@ -141,6 +141,61 @@ impl Drop for TempGuard {
                 output::tidy_temp_dir(dir);
             }
         }
+    }
+}
+
+/// Renames the temporary `tmp` over the draft at `path` and commits
+/// `change`; on any failure the draft is put back as it was and the change
+/// is rolled back (dropped). The draft keeps a backup name until then.
+pub(super) fn replace_and_commit(
+    id: i64,
+    tmp: TempGuard,
+    path: &Path,
+    change: StateChange<'_>,
+) -> Result<(), ReviewError> {
+    let backup = Backup::link(id, path)?;
+    let renamed = tmp
+        .0
+        .as_deref()
+        .map_or(Ok(()), |from| fs::rename(from, path));
+    if let Err(cause) = renamed {
+        backup.remove();
+        return Err(ReviewError::Io {
+            id,
+            action: "replace",
+            path: path.to_path_buf(),
+            cause,
+        });
+    }
+    tmp.disarm();
+    if let Err(cause) = change.commit() {
+        backup.restore();
+        return Err(ReviewError::Store { id, cause });
+    }
+    backup.remove();
+    Ok(())
+}
+
+/// Gives `from` the second name `to`, never over an existing file: `to`
+/// already there is [`ReviewError::Exists`].
+pub(super) fn link_new(
+    id: i64,
+    from: &Path,
+    to: &Path,
+    action: &'static str,
+) -> Result<(), ReviewError> {
+    match fs::hard_link(from, to) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(ReviewError::Exists {
+            id,
+            path: to.to_path_buf(),
+        }),
+        Err(cause) => Err(ReviewError::Io {
+            id,
+            action,
+            path: to.to_path_buf(),
+            cause,
+        }),
     }
 }
 

@@ -14,7 +14,9 @@ use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::backup::{Backup, TempGuard, output_error, sync, write_temp};
+use super::backup::{
+    Backup, TempGuard, link_new, output_error, replace_and_commit, sync, write_temp,
+};
 use super::{Folders, Notice, ReviewError};
 use crate::output;
 use crate::post::front_matter;
@@ -127,20 +129,7 @@ fn restore_post(
     let change = store
         .reopen(id, EntryState::Rejected, now)
         .map_err(|cause| ReviewError::Store { id, cause })?;
-    match fs::hard_link(&kept, &draft) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            return Err(ReviewError::Exists { id, path: draft });
-        }
-        Err(cause) => {
-            return Err(ReviewError::Io {
-                id,
-                action: "restore",
-                path: kept,
-                cause,
-            });
-        }
-    }
+    link_new(id, &kept, &draft, "restore")?;
     if let Err(cause) = change.commit() {
         let _ = fs::remove_file(&draft);
         return Err(ReviewError::Store { id, cause });
@@ -189,39 +178,11 @@ fn unapprove(
         .reopen(id, EntryState::Approved, now)
         .map_err(|cause| ReviewError::Store { id, cause })?;
     if approved == draft {
-        let backup = Backup::link(id, &draft)?;
-        if let Err(cause) = fs::rename(&tmp, &draft) {
-            backup.remove();
-            return Err(ReviewError::Io {
-                id,
-                action: "replace",
-                path: draft,
-                cause,
-            });
-        }
-        guard.disarm();
-        if let Err(cause) = change.commit() {
-            backup.restore();
-            return Err(ReviewError::Store { id, cause });
-        }
-        backup.remove();
+        replace_and_commit(id, guard, &draft, change)?;
     } else {
         // Back from the publish folder: the draft is written first, never
         // over another file, then the published file goes.
-        match fs::hard_link(&tmp, &draft) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                return Err(ReviewError::Exists { id, path: draft });
-            }
-            Err(cause) => {
-                return Err(ReviewError::Io {
-                    id,
-                    action: "write",
-                    path: draft,
-                    cause,
-                });
-            }
-        }
+        link_new(id, &tmp, &draft, "write")?;
         drop(guard);
         let backup = match Backup::rename(id, &approved) {
             Ok(backup) => backup,

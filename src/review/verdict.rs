@@ -7,7 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::backup::{Backup, TempGuard, output_error, sync, write_temp};
+use super::backup::{Backup, TempGuard, output_error, replace_and_commit, sync, write_temp};
 use super::keep::keep_rejected;
 use super::{Folders, ReviewError, Target};
 use crate::output::{self, OutputError};
@@ -42,27 +42,11 @@ pub fn approve(
         _ => {
             // In place: replace the draft with the approved text.
             let dir = folders.output_dir;
-            let tmp = write_temp(id, dir, &target.post.file, &text)?;
-            let guard = TempGuard(Some(tmp.clone()));
+            let tmp = TempGuard(Some(write_temp(id, dir, &target.post.file, &text)?));
             let change = store
                 .change_state(id, EntryState::Draft, EntryState::Approved, None, now)
                 .map_err(|cause| ReviewError::Store { id, cause })?;
-            let backup = Backup::link(id, &target.path)?;
-            if let Err(cause) = fs::rename(&tmp, &target.path) {
-                backup.remove();
-                return Err(ReviewError::Io {
-                    id,
-                    action: "replace",
-                    path: target.path.clone(),
-                    cause,
-                });
-            }
-            guard.disarm();
-            if let Err(cause) = change.commit() {
-                backup.restore();
-                return Err(ReviewError::Store { id, cause });
-            }
-            backup.remove();
+            replace_and_commit(id, tmp, &target.path, change)?;
             output::tidy_temp_dir(dir);
             sync(id, dir);
             Ok(Approved {
