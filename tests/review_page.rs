@@ -106,29 +106,20 @@ async fn csrf_of(page: &Page) -> String {
 }
 
 fn store_state(dir: &TestDir, file: &str) -> EntryState {
-    let store = Store::open(&dir.database()).expect("open store");
-    let all = [
-        EntryState::Draft,
-        EntryState::Approved,
-        EntryState::Rejected,
-        EntryState::Missing,
-    ];
-    store
-        .posts(&all)
-        .expect("posts")
-        .into_iter()
-        .find(|p| p.file == file)
-        .unwrap_or_else(|| panic!("no post {file}"))
-        .state
+    post(dir, file).state
 }
 
-fn id_of(dir: &TestDir, file: &str) -> i64 {
-    let store = Store::open(&dir.database()).expect("open store");
-    store
+/// The store's record of the post written as `file`.
+fn post(dir: &TestDir, file: &str) -> linkpost::store::PostRecord {
+    Store::open(&dir.database())
+        .expect("open store")
         .post_by_file(file)
         .expect("query")
         .unwrap_or_else(|| panic!("no post {file}"))
-        .id
+}
+
+fn id_of(dir: &TestDir, file: &str) -> i64 {
+    post(dir, file).id
 }
 
 fn kept(dir: &TestDir, file: &str) -> PathBuf {
