@@ -279,7 +279,7 @@ fn with_config(
 /// CPU-heavy part). Polls that are mostly 304s cost little each, so on a
 /// multi-thread runtime the wake-ups between its workers and the thread
 /// running the loop cost more than the polls: per poll, 6 context switches
-/// against 2 on the daemon, and a third less CPU for a warm `poll`
+/// against about 3 on the daemon, and a third less CPU for a warm `poll`
 /// (`bench/RESULTS.md`).
 pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
