@@ -233,6 +233,17 @@ pub fn resolve(store: &Store, folders: Folders<'_>, arg: &str) -> Result<Target,
         Ok(id) => known_post(store, folders, id)?,
         Err(_) => post_at_path(store, folders, Path::new(arg))?,
     };
+    draft_of(folders, post)
+}
+
+/// The draft with id `id`, checked as [`resolve`] does (the review page
+/// names drafts by id only).
+pub fn resolve_id(store: &Store, folders: Folders<'_>, id: i64) -> Result<Target, ReviewError> {
+    draft_of(folders, known_post(store, folders, id)?)
+}
+
+/// `post` read as a draft that can be reviewed.
+fn draft_of(folders: Folders<'_>, post: PostRecord) -> Result<Target, ReviewError> {
     let path = folders.output_dir.join(&post.file);
     match post.state {
         EntryState::Draft => {}

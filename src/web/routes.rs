@@ -153,7 +153,7 @@ async fn draft(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<DraftFields>, Failure> {
     blocking(&app, move |app, store| {
-        let target = review::resolve(store, app.settings.folders(), &id.to_string())?;
+        let target = review::resolve_id(store, app.settings.folders(), id)?;
         let fm = target.front_matter();
         let text = |key: &str| fm.get(key).unwrap_or_default().to_string();
         Ok(axum::Json(DraftFields {
@@ -191,7 +191,7 @@ async fn approve(
 ) -> Result<axum::Json<Done>, Failure> {
     blocking(&app, move |app, store| {
         let folders = app.settings.folders();
-        let target = review::resolve(store, folders, &id.to_string())?;
+        let target = review::resolve_id(store, folders, id)?;
         let approved = review::approve(store, folders, &target, now())?;
         tracing::info!(post = id, path = %approved.path.display(), "approved on the review page");
         done(store, format!("approved {id}: {}", approved.path.display()))
@@ -205,7 +205,7 @@ async fn reject(
 ) -> Result<axum::Json<Done>, Failure> {
     blocking(&app, move |app, store| {
         let folders = app.settings.folders();
-        let target = review::resolve(store, folders, &id.to_string())?;
+        let target = review::resolve_id(store, folders, id)?;
         review::reject(store, folders, &target, now())?;
         tracing::info!(post = id, "rejected on the review page");
         done(store, format!("rejected {id}; u undoes it"))
@@ -250,7 +250,7 @@ async fn edit(
         )
     })?;
     blocking(&app, move |app, store| {
-        let target = review::resolve(store, app.settings.folders(), &id.to_string())?;
+        let target = review::resolve_id(store, app.settings.folders(), id)?;
         let fingerprint = review::edit(&target, &request.edits, &request.fingerprint)?;
         tracing::info!(post = id, path = %target.path.display(), "edited on the review page");
         let mut reply = done(store, format!("saved {id}: {}", target.path.display()))?;
