@@ -6,6 +6,7 @@
 //! against the config file's folder, defaults applied in one place. Every error
 //! names the file, the line and the key. Nothing here touches the network.
 
+pub mod edit;
 mod validate;
 
 use std::collections::HashSet;
