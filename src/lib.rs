@@ -59,6 +59,7 @@ pub mod daemon;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod opml;
 pub mod output;
 pub mod post;
 pub mod refresh;
