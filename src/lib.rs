@@ -55,6 +55,7 @@
 pub mod canon;
 pub mod clock;
 pub mod config;
+pub mod discover;
 pub mod daemon;
 pub mod extract;
 pub mod feed;
