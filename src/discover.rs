@@ -21,7 +21,13 @@ use crate::fetch::{Fetch, FetchError, FetchOutcome, Fetched, Reach};
 pub const MAX_CANDIDATES: usize = 50;
 
 /// Paths tried on the site when a page links no feed, in order.
-pub const COMMON_PATHS: &[&str] = &["/feed/", "/index.xml", "/atom.xml", "/rss.xml", "/feed.json"];
+pub const COMMON_PATHS: &[&str] = &[
+    "/feed/",
+    "/index.xml",
+    "/atom.xml",
+    "/rss.xml",
+    "/feed.json",
+];
 
 /// `type` values of a `<link rel="alternate">` that is a feed.
 const FEED_TYPES: &[&str] = &[
@@ -190,9 +196,10 @@ pub fn alternate_links(html: &str, page_url: &Url) -> (Vec<Candidate>, usize) {
     let mut total = 0;
     for link in doc.select(&links) {
         let element = link.value();
-        let is_alternate = element
-            .attr("rel")
-            .is_some_and(|rel| rel.split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case("alternate")));
+        let is_alternate = element.attr("rel").is_some_and(|rel| {
+            rel.split_ascii_whitespace()
+                .any(|r| r.eq_ignore_ascii_case("alternate"))
+        });
         let is_feed = element.attr("type").is_some_and(|t| {
             let t = t.split(';').next().unwrap_or_default().trim();
             FEED_TYPES.iter().any(|f| f.eq_ignore_ascii_case(t))

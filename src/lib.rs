@@ -55,8 +55,8 @@
 pub mod canon;
 pub mod clock;
 pub mod config;
-pub mod discover;
 pub mod daemon;
+pub mod discover;
 pub mod extract;
 pub mod feed;
 pub mod fetch;

@@ -83,10 +83,8 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<OpmlFeed>, OpmlError> {
     loop {
         let event = reader.read_event().map_err(|e| xml_error(&reader, &e))?;
         match event {
-            Event::DocType(doctype) => {
-                if AsRef::<str>::as_ref(&doctype).contains("ENTITY") {
-                    return Err(OpmlError::Entities);
-                }
+            Event::DocType(doctype) if AsRef::<str>::as_ref(&doctype).contains("ENTITY") => {
+                return Err(OpmlError::Entities);
             }
             Event::Start(ref element) | Event::Empty(ref element) => {
                 let name = element.local_name().into_inner().to_string();
@@ -273,7 +271,7 @@ pub fn write(title: &str, date_created: &str, feeds: &[ExportFeed<'_>]) -> Strin
             url = escape(feed.url),
         );
         if !feed.tags.is_empty() {
-            line.push_str(&format!(" category=\"{}\"", escape(&feed.tags.join(","))));
+            line.push_str(&format!(" category=\"{}\"", escape(feed.tags.join(","))));
         }
         line.push_str("/>\n");
         line

@@ -16,6 +16,7 @@ mod feeds;
 mod poll;
 mod preview;
 mod review;
+mod subscriptions;
 
 /// Exit codes a script can rely on.
 pub mod exit {
@@ -94,6 +95,63 @@ pub enum Command {
     /// Serve the review page: read, edit, approve and reject drafts in a
     /// browser, until SIGTERM/SIGINT.
     Review(ServeArgs),
+    /// Add a feed from its URL, a site's or an article's: finds the feed,
+    /// shows what the first poll would write, and appends a [[feed]] to the
+    /// config (comments kept).
+    Add(AddArgs),
+    /// Add the feeds of an OPML file (another reader's export) to the
+    /// config; folders become tags, feeds already there are skipped.
+    ImportOpml(ImportOpmlArgs),
+    /// Print the feeds as an OPML 2.0 file, tags as folders and categories.
+    ExportOpml(ExportOpmlArgs),
+}
+
+/// Arguments of `add`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  linkpost add https://www.cncf.io/blog/ --tags cncf,cloud-native --dry-run"
+)]
+pub struct AddArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// A feed's URL, or a site's or an article's, whose page links its feeds.
+    url: String,
+    /// The feed's name (default: the feed's title, made unique).
+    #[arg(long)]
+    name: Option<String>,
+    /// Tags of the feed's posts, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    tags: Vec<String>,
+    /// Which feed, when the page has several: its number in the list or its URL.
+    #[arg(long, value_name = "N|URL")]
+    pick: Option<String>,
+    /// Show the change to the config, and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// Arguments of `import-opml`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example:\n  linkpost import-opml ~/Downloads/feedly.opml --dry-run")]
+pub struct ImportOpmlArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// The OPML file (`-` for standard input).
+    file: PathBuf,
+    /// Show the change to the config, and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// Arguments of `export-opml`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example:\n  linkpost export-opml --output feeds.opml")]
+pub struct ExportOpmlArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
 }
 
 /// Arguments of `restore`.
@@ -233,6 +291,15 @@ pub fn run(cli: Cli) -> ExitCode {
         }),
         Command::Review(args) => with_config(&args.config.config, |config| {
             review::serve(&config, args.listen)
+        }),
+        Command::Add(args) => with_config(&args.config.config, |config| {
+            subscriptions::add(&config, &args)
+        }),
+        Command::ImportOpml(args) => with_config(&args.config.config, |config| {
+            subscriptions::import_opml(&config, &args)
+        }),
+        Command::ExportOpml(args) => with_config(&args.config.config, |config| {
+            subscriptions::export_opml(&config, &args)
         }),
     };
     match result {
