@@ -214,3 +214,59 @@ fn an_unreadable_config_prints_its_cause_once() {
         "{stderr}"
     );
 }
+
+/// `man/` holds the pages `linkpost manpages` writes from the clap
+/// definitions; a change to a command's arguments or help must regenerate
+/// them (`cargo run -- manpages man`).
+#[test]
+fn the_committed_man_pages_are_current() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linkpost"))
+        .args(["manpages", &dir.path().display().to_string()])
+        .env_remove("LINKPOST_CONFIG")
+        .output()
+        .expect("run linkpost");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    let names = |dir: &std::path::Path| {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("read man folder")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let fresh = names(dir.path());
+    assert!(fresh.contains(&"linkpost.1".to_string()), "{fresh:?}");
+    assert_eq!(
+        names(&committed),
+        fresh,
+        "man/ is stale: run `cargo run -- manpages man`"
+    );
+    for name in fresh {
+        let want = std::fs::read_to_string(dir.path().join(&name)).expect("read fresh page");
+        let have = std::fs::read_to_string(committed.join(&name)).expect("read committed page");
+        assert!(
+            want == have,
+            "man/{name} is stale: run `cargo run -- manpages man`"
+        );
+    }
+}
+
+#[test]
+fn completions_cover_every_command() {
+    for shell in ["bash", "zsh", "fish"] {
+        let (code, script, stderr) = linkpost(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {stderr}");
+        for command in ["poll", "run", "approve", "import-opml", "add"] {
+            assert!(
+                script.contains(command),
+                "{shell} completions lack {command}"
+            );
+        }
+    }
+}

@@ -71,46 +71,84 @@ pub struct ConfigArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Poll every feed once, write posts for new entries, and exit.
+    #[command(after_help = "Example:\n  linkpost poll --config /etc/linkpost/linkpost.toml")]
     Poll(ConfigArg),
     /// Validate the configuration and exit (0 valid, 3 invalid).
+    #[command(after_help = "Example:\n  linkpost check --config config/linkpost.toml")]
     Check(ConfigArg),
     /// Run as a daemon: poll each feed on its interval until SIGTERM/SIGINT;
     /// SIGHUP reloads the configuration.
+    #[command(after_help = "Example:\n  linkpost run --config /etc/linkpost/linkpost.toml")]
     Run(RunArgs),
     /// Show each feed's last poll, status, errors, next due time and posts.
+    #[command(
+        after_help = "Example:\n  linkpost feeds --json | jq '.[] | select(.consecutive_errors > 0)'"
+    )]
     Feeds(FeedsArgs),
     /// Show the posts a feed would produce, writing nothing (to tune a selector).
+    #[command(after_help = "Example:\n  linkpost preview https://www.cncf.io/feed/ --limit 3")]
     Preview(PreviewArgs),
     /// List the drafts waiting for review, newest first.
+    #[command(after_help = "Example:\n  linkpost drafts")]
     Drafts(DraftsArgs),
     /// Approve drafts: set `draft: false`, keeping every edit, and move them
     /// to `publish_dir` when it is set.
+    #[command(after_help = "Example:\n  linkpost approve 12 13 drafts/2026-12-01-istio-day.md")]
     Approve(ReviewArgs),
     /// Reject drafts: move their files to the hidden folder
     /// `.linkpost-rejected` (kept for `reject_keep`); the articles are never
     /// written again unless restored.
+    #[command(after_help = "Example:\n  linkpost reject 14")]
     Reject(ReviewArgs),
     /// Restore rejected drafts kept in `.linkpost-rejected`: drafts again.
+    #[command(after_help = "Example:\n  linkpost restore 14")]
     Restore(RestoreArgs),
     /// Serve the review page: read, edit, approve and reject drafts in a
     /// browser, until SIGTERM/SIGINT.
+    #[command(after_help = "Example:\n  linkpost review --listen 127.0.0.1:8787")]
     Review(ServeArgs),
     /// Add a feed from its URL, a site's or an article's: finds the feed,
     /// shows what the first poll would write, and appends a [[feed]] to the
     /// config (comments kept).
+    #[command(
+        after_help = "Example:\n  linkpost add https://www.cncf.io/blog/ --tags cncf,cloud-native --dry-run"
+    )]
     Add(AddArgs),
     /// Add the feeds of an OPML file (another reader's export) to the
     /// config; folders become tags, feeds already there are skipped.
+    #[command(
+        after_help = "Example:\n  linkpost import-opml ~/Downloads/subscriptions.opml --dry-run"
+    )]
     ImportOpml(ImportOpmlArgs),
+    /// Print a shell's completion script for linkpost.
+    #[command(
+        after_help = "Example:\n  linkpost completions bash > /etc/bash_completion.d/linkpost"
+    )]
+    Completions(CompletionsArgs),
+    /// Write the man pages (linkpost.1 and one per command) to a folder.
+    #[command(hide = true, after_help = "Example:\n  linkpost manpages man")]
+    Manpages(ManpagesArgs),
     /// Print the feeds as an OPML 2.0 file, tags as folders and categories.
+    #[command(after_help = "Example:\n  linkpost export-opml --output feeds.opml")]
     ExportOpml(ExportOpmlArgs),
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    shell: clap_complete::Shell,
+}
+
+/// Arguments of `manpages`.
+#[derive(Debug, clap::Args)]
+pub struct ManpagesArgs {
+    /// The folder to write them to (created if missing).
+    dir: PathBuf,
 }
 
 /// Arguments of `add`.
 #[derive(Debug, clap::Args)]
-#[command(
-    after_help = "Example:\n  linkpost add https://www.cncf.io/blog/ --tags cncf,cloud-native --dry-run"
-)]
 pub struct AddArgs {
     #[command(flatten)]
     config: ConfigArg,
@@ -132,7 +170,6 @@ pub struct AddArgs {
 
 /// Arguments of `import-opml`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  linkpost import-opml ~/Downloads/feedly.opml --dry-run")]
 pub struct ImportOpmlArgs {
     #[command(flatten)]
     config: ConfigArg,
@@ -145,7 +182,6 @@ pub struct ImportOpmlArgs {
 
 /// Arguments of `export-opml`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  linkpost export-opml --output feeds.opml")]
 pub struct ExportOpmlArgs {
     #[command(flatten)]
     config: ConfigArg,
@@ -292,6 +328,19 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Review(args) => with_config(&args.config.config, |config| {
             review::serve(&config, args.listen)
         }),
+        Command::Completions(args) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            // Into memory first: `generate` panics when its writer fails
+            // (`linkpost completions bash | head`).
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut command, "linkpost", &mut script);
+            std::io::stdout()
+                .lock()
+                .write_all(&script)
+                .map(|()| exit::OK)
+                .map_err(anyhow::Error::from)
+        }
+        Command::Manpages(args) => write_manpages(&args.dir),
         Command::Add(args) => with_config(&args.config.config, |config| {
             subscriptions::add(&config, &args)
         }),
@@ -312,6 +361,16 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::from(exit::ERROR)
         }
     }
+}
+
+/// Writes `linkpost.1` and a page per command (`linkpost-poll.1`…) to `dir`;
+/// `man/` in the repository holds them, and a test keeps them current.
+fn write_manpages(dir: &Path) -> anyhow::Result<u8> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let command = <Cli as clap::CommandFactory>::command();
+    clap_mangen::generate_to(command, dir)
+        .with_context(|| format!("writing man pages to {}", dir.display()))?;
+    Ok(exit::OK)
 }
 
 /// Whether `err` comes from writing to a closed pipe.
@@ -358,4 +417,28 @@ pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 pub(super) fn open_store(config: &Config) -> anyhow::Result<Store> {
     Store::open(&config.database)
         .with_context(|| format!("opening the store named by {}", config.path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn every_command_is_valid_and_its_help_ends_with_an_example() {
+        let command = Cli::command();
+        command.clone().debug_assert();
+        for sub in command.get_subcommands() {
+            let after = sub.get_after_help().map(ToString::to_string);
+            let example = after
+                .as_deref()
+                .and_then(|a| a.strip_prefix("Example:\n  "));
+            assert!(
+                example.is_some_and(|e| e.starts_with("linkpost ")),
+                "`linkpost {} --help` must end with an example, found {after:?}",
+                sub.get_name()
+            );
+        }
+    }
 }
