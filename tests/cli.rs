@@ -270,3 +270,55 @@ fn completions_cover_every_command() {
         }
     }
 }
+
+/// The shell completions the package installs (`completions/`) are what
+/// `linkpost completions` prints now.
+#[test]
+fn the_committed_completions_are_current() {
+    let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    for (shell, file) in [
+        ("bash", "linkpost.bash"),
+        ("zsh", "_linkpost"),
+        ("fish", "linkpost.fish"),
+    ] {
+        let (code, script, stderr) = linkpost(&["completions", shell]);
+        assert_eq!(code, 0, "{stderr}");
+        let have = std::fs::read_to_string(committed.join(file)).expect("read completions");
+        assert!(
+            have == script,
+            "completions/{file} is stale: run `cargo run -- completions {shell} > completions/{file}`"
+        );
+    }
+}
+
+/// The package's `/etc/linkpost/linkpost.toml` is the shipped example with
+/// its paths under the service's state folder, and valid.
+#[test]
+fn the_packaged_config_is_the_example_with_service_paths() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let example = std::fs::read_to_string(root.join("config/linkpost.toml")).expect("read");
+    let packaged = root.join("packaging/linkpost.toml");
+    let service_line = |line: &str| -> String {
+        let key = line.split(" =").next().unwrap_or_default();
+        match key {
+            "database" => "database = \"/var/lib/linkpost/linkpost.db\"".into(),
+            "output_dir" => "output_dir = \"/var/lib/linkpost/drafts\"".into(),
+            "publish_dir" => "publish_dir = \"/var/lib/linkpost/published\"".into(),
+            _ if line.starts_with("# Try it:") => "# Installed by the linkpost package as \
+                /etc/linkpost/linkpost.toml: the\n# service (linkpost.service) reads it. Edit \
+                the feeds, then\n# `systemctl enable --now linkpost`; `systemctl reload \
+                linkpost` after changes."
+                .into(),
+            _ => line.to_string(),
+        }
+    };
+    let expected: Vec<String> = example.split('\n').map(service_line).collect();
+    assert!(
+        expected.join("\n") == std::fs::read_to_string(&packaged).expect("read packaged"),
+        "packaging/linkpost.toml must be config/linkpost.toml with the service's paths"
+    );
+    let (code, stdout, stderr) =
+        linkpost(&["check", "--config", packaged.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("ok, 3 feeds"), "{stdout}");
+}
