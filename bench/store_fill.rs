@@ -449,7 +449,13 @@ fn classify_once(store: &mut Store, entries: u64, rep: u64, seen: bool) -> Resul
     let items: Vec<FeedItem> = new.iter().rev().chain(&old).map(|&i| item(i)).collect();
     let name = format!("example-blog-{feed}");
     let started = Instant::now();
-    let classified = store.batch(false, |s| classify(s, &name, items, false, 10, now))?;
+    let no_filter = linkpost::filter::EntryFilter::default();
+    let rules = linkpost::refresh::FeedRules {
+        name: &name,
+        backfill: 10,
+        filter: &no_filter,
+    };
+    let classified = store.batch(false, |s| classify(s, rules, items, false, now))?;
     let elapsed = started.elapsed().as_secs_f64() * 1e6;
     assert_eq!(
         (classified.seen, classified.candidates.len()),

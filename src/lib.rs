@@ -21,6 +21,8 @@
 //!   after a failure (`repair`), undeclared legacy bytes (`charset`), and
 //!   titles as text (`text`).
 //! - [`canon`]: URL canonicalisation, the dedupe key, and [`canon::PostUrls`].
+//! - [`filter`]: the `include` and `exclude` patterns, compiled at config
+//!   load and matched against an entry's title, summary, categories and URL.
 //! - [`extract`]: HTML to clean text: selectors, platform and site rules
 //!   (`rules`, `rules.toml`), the main-content heuristic over text blocks
 //!   (`main_content`, `blocks`), where the article starts (`lead`), charsets,
@@ -60,6 +62,7 @@ pub mod discover;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod filter;
 pub mod opml;
 pub mod output;
 pub mod post;

@@ -43,6 +43,7 @@ fn the_shipped_example_sets_every_key() {
         "tags_from_categories",
         "tag_map",
         "tag_drop",
+        "include",
         "name",
         "url",
         "tags",
@@ -99,6 +100,24 @@ fn invalid_config_exits_3_naming_file_line_and_key() {
         !dir.database().exists(),
         "nothing created for an invalid config"
     );
+}
+
+#[test]
+fn an_invalid_filter_pattern_exits_3_naming_file_line_and_key() {
+    let dir = TestDir::new(
+        "exclude = [\"title:sponsor\"]\n[[feed]]\nname = \"A\"\nurl = \"https://a.example/feed\"\n\
+         [[feed]]\nname = \"B\"\nurl = \"https://b.example/feed\"\nexclude = [\"ok\", \"title:[z-a]\"]\n",
+    );
+    let config = dir.config_path().display().to_string();
+    let (code, _, stderr) = linkpost(&["check", "--config", &config]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{config}:10: feed[1].exclude[1]: \"title:[z-a]\": invalid regular expression: "
+        )),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
 }
 
 #[test]

@@ -160,3 +160,98 @@ async fn a_canonical_url_becomes_external_url_and_dedupes() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(dir.posts().len(), 1);
 }
+
+#[tokio::test]
+async fn preview_marks_what_a_filter_keeps_out_and_why() {
+    let recorder = Recorder::new(|request, _| {
+        let base = format!("http://{}", common::request_host(request));
+        let body = rss(&base, &[("sponsored-a", 3), ("kubernetes-b", 2), ("c", 1)]);
+        ResponseTemplate::new(200).set_body_raw(body, "application/rss+xml")
+    });
+    let server = serve_recorder(recorder).await;
+    let feed = format!("{}/feed.xml", server.uri());
+    let marks = |posts: &serde_json::Value| -> Vec<(String, bool, serde_json::Value)> {
+        posts
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|p| {
+                (
+                    p["title"].as_str().expect("title").to_string(),
+                    p["filtered"].as_bool().expect("filtered"),
+                    p["filter_reason"].clone(),
+                )
+            })
+            .collect()
+    };
+    let posts = preview(&[
+        &feed,
+        "--no-fetch-article",
+        "--filter-exclude",
+        "title:SPONSORED",
+        "--filter-include",
+        "kubernetes",
+        "--filter-include",
+        "url:/posts/sponsored",
+    ])
+    .await;
+    assert_eq!(
+        marks(&posts),
+        [
+            (
+                "Post sponsored-a".to_string(),
+                true,
+                serde_json::json!("exclude pattern \"title:SPONSORED\" matched")
+            ),
+            (
+                "Post kubernetes-b".to_string(),
+                false,
+                serde_json::Value::Null
+            ),
+            (
+                "Post c".to_string(),
+                true,
+                serde_json::json!("no include pattern matched")
+            ),
+        ]
+    );
+    assert_eq!(posts[0]["page_reason"], "filtered");
+    assert_eq!(posts[1]["page_reason"], "never");
+
+    // The patterns of the config's feed with that URL, in the text output.
+    let dir = TestDir::new(&format!(
+        "exclude = [\"category:nothing\"]\n[[feed]]\nname = \"F\"\nurl = \"{feed}\"\nexclude = [\"summary:text of kubernetes\"]\n"
+    ));
+    let config = dir.config_path().display().to_string();
+    let (code, stdout, stderr) = linkpost_async(vec![
+        "preview".into(),
+        feed.clone(),
+        "--no-fetch-article".into(),
+        "--config".into(),
+        config,
+    ])
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(
+            "[filtered] Post kubernetes-b\n  filter:  kept out, exclude pattern \"summary:text of kubernetes\" matched"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.starts_with("Post sponsored-a\n"), "{stdout}");
+    assert!(!dir.database().exists(), "preview touches no store");
+
+    // A bad pattern is refused like a bad config.
+    let (code, _, stderr) = linkpost_async(vec![
+        "preview".into(),
+        feed,
+        "--filter-exclude".into(),
+        "title:(".into(),
+    ])
+    .await;
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("--filter-exclude \"title:(\": invalid regular expression"),
+        "{stderr}"
+    );
+}

@@ -1,4 +1,5 @@
-//! `feeds`: each feed's last poll, status, errors, next due time and posts.
+//! `feeds`: each feed's last poll, status, errors, next due time, posts and
+//! entries kept out by its filters.
 
 use std::io::Write;
 
@@ -20,6 +21,8 @@ struct FeedRow {
     posts_written: u64,
     #[serde(flatten)]
     posts: linkpost::store::PostCounts,
+    /// Entries kept out by the feed's `include`/`exclude` patterns.
+    filtered: u64,
     disabled: bool,
 }
 
@@ -44,6 +47,7 @@ pub(super) fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
             next_due: rfc3339(state.next_due),
             posts_written: posts.written(),
             posts,
+            filtered: store.count_filtered(&feed.name)?,
             disabled: state.disabled,
         });
     }
@@ -54,7 +58,7 @@ pub(super) fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
         return Ok(exit::OK);
     }
     let dash = || "-".to_string();
-    let table: Vec<[String; 8]> = rows
+    let table: Vec<[String; 9]> = rows
         .into_iter()
         .map(|r| {
             [
@@ -69,6 +73,7 @@ pub(super) fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
                 r.next_due.unwrap_or_else(dash),
                 r.posts_written.to_string(),
                 r.posts.drafts.to_string(),
+                r.filtered.to_string(),
                 r.last_error.unwrap_or_default(),
             ]
         })
@@ -81,6 +86,7 @@ pub(super) fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
         "NEXT DUE",
         "POSTS",
         "DRAFTS",
+        "FILTERED",
         "LAST ERROR",
     ]
     .map(String::from);

@@ -240,9 +240,26 @@ pub struct PreviewArgs {
     /// CSS selector for the summary on each article page (repeat to try several in order).
     #[arg(long)]
     selector: Vec<String>,
-    /// Elements removed from the article page first (repeatable).
+    /// Elements removed from the article page first (repeatable). A CSS
+    /// selector, as `summary_exclude`; the config's `exclude` filter is
+    /// `--filter-exclude`.
     #[arg(long)]
     exclude: Vec<String>,
+    /// Keep only entries matching one of these patterns, as the config's
+    /// `include` (repeatable): a case-insensitive regular expression,
+    /// optionally after `title:`, `summary:`, `category:` or `url:`. Named
+    /// `--filter-…` because `--exclude` already removes page elements.
+    #[arg(long, value_name = "PATTERN")]
+    filter_include: Vec<String>,
+    /// Keep out entries matching any of these patterns, as the config's
+    /// `exclude` (repeatable), e.g. `--filter-exclude title:sponsor`.
+    #[arg(long, value_name = "PATTERN")]
+    filter_exclude: Vec<String>,
+    /// A config file whose `[[feed]]` with this URL gives the `include` and
+    /// `exclude` patterns (top-level ones included); `--filter-…` patterns
+    /// add to them. Without it, preview uses no config.
+    #[arg(long, short, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Fetch every article page and find its main content, without a
     /// selector (as `fetch_article = true`). By default only the pages of
     /// entries whose feed text is a teaser are fetched (`"auto"`).

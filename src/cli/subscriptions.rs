@@ -339,13 +339,18 @@ pub(super) fn add(config: &Config, args: &AddArgs) -> anyhow::Result<u8> {
             FoundBy::CommonPath => " (at a common feed path)",
         },
         parsed.items.len(),
-        posts.len(),
+        posts.iter().filter(|p| p.filtered.is_none()).count(),
         if feed.draft { "drafts" } else { "posts" },
     )?;
     for p in &posts {
+        let filtered = p
+            .filtered
+            .as_ref()
+            .map(|why| format!("  [filtered: {why}]"))
+            .unwrap_or_default();
         writeln!(
             out,
-            "  {}  {}\n              {}",
+            "  {}  {}{filtered}\n              {}",
             p.post.date.format("%Y-%m-%d"),
             p.post.title,
             p.post.external_url

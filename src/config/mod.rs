@@ -2,7 +2,8 @@
 //!
 //! serde fills [`RawConfig`] (every table denies unknown keys), then
 //! [`Config::load`] validates it into [`Config`]: unique feed names, absolute
-//! URLs, durations, sizes and CSS selectors checked, relative paths resolved
+//! URLs, durations, sizes, CSS selectors and filter patterns checked (the
+//! patterns compiled once, here), relative paths resolved
 //! against the config file's folder, defaults applied in one place. Every error
 //! names the file, the line and the key. Nothing here touches the network.
 
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::filter::EntryFilter;
 use crate::post::CategoryTags;
 
 use validate::{LineCounter, Validator, line_of, resolve_feed_url};
@@ -190,6 +192,9 @@ pub struct FeedConfig {
     /// How the entries' categories become tags (`tags_from_categories`,
     /// `tag_map`, `tag_drop`), each key set per feed or else at the top level.
     pub category_tags: CategoryTags,
+    /// Which entries are kept out (`include`, `exclude`): the top-level
+    /// patterns, then the feed's own, in both lists.
+    pub filter: EntryFilter,
 }
 
 impl Config {
@@ -233,6 +238,10 @@ impl Config {
             "",
             &CategoryTags::default(),
         )?;
+        let top_filter = EntryFilter {
+            include: v.filter_patterns(&raw.include, "include")?,
+            exclude: v.filter_patterns(&raw.exclude, "exclude")?,
+        };
 
         let mut names = HashSet::new();
         let mut feeds = Vec::with_capacity(raw.feed.len());
@@ -304,6 +313,14 @@ impl Config {
                 &key(""),
                 &category_tags,
             )?;
+            // A feed's lists add to the top-level ones (see `FeedConfig::filter`).
+            let mut filter = top_filter.clone();
+            filter
+                .include
+                .extend(v.filter_patterns(&feed.include, &key("include"))?);
+            filter
+                .exclude
+                .extend(v.filter_patterns(&feed.exclude, &key("exclude"))?);
             feeds.push(FeedConfig {
                 name,
                 url,
@@ -320,6 +337,7 @@ impl Config {
                     .or(raw.allow_private_addresses)
                     .unwrap_or(false),
                 category_tags: feed_category_tags,
+                filter,
             });
         }
         if let Some((first, line, interval, count)) = short_intervals {
@@ -698,6 +716,69 @@ mod tests {
             (
                 format!("tag_map = {{ Go = \"go\", \" GO\" = \"golang\" }}\n{feed}"),
                 "linkpost.toml:1: tag_map: \"",
+            ),
+        ];
+        for (text, want) in cases {
+            let err = parse(&text).expect_err(&text).to_string();
+            assert!(err.contains(want), "{err:?} should contain {want:?}");
+        }
+    }
+
+    #[test]
+    fn filters_at_the_top_apply_to_every_feed_and_a_feeds_own_add_to_them() {
+        let cfg = parse(
+            "exclude = [\"title:sponsor\"]\n\
+             [[feed]]\nname = \"A\"\nurl = \"https://a/\"\n\
+             [[feed]]\nname = \"B\"\nurl = \"https://b/\"\n\
+             include = [\"category:^kubernetes$\", \"istio\"]\nexclude = ['url:/jobs/', 'webinar']\n",
+        )
+        .expect("valid config");
+        let written = |list: &[crate::filter::FilterPattern]| {
+            list.iter()
+                .map(|p| p.as_str().to_string())
+                .collect::<Vec<_>>()
+        };
+        let [a, b] = [0, 1].map(|i| &cfg.feeds[i].filter);
+        assert!(a.include.is_empty());
+        assert_eq!(written(&a.exclude), ["title:sponsor"]);
+        assert_eq!(written(&b.include), ["category:^kubernetes$", "istio"]);
+        assert_eq!(
+            written(&b.exclude),
+            ["title:sponsor", "url:/jobs/", "webinar"],
+            "the top-level exclude list, then the feed's"
+        );
+        let none = parse("[[feed]]\nname = \"A\"\nurl = \"https://a/\"\n").expect("valid");
+        assert!(none.feeds[0].filter.is_empty());
+    }
+
+    #[test]
+    fn a_bad_filter_pattern_is_refused_naming_its_line_and_key() {
+        let feed = |n: &str| format!("[[feed]]\nname = \"{n}\"\nurl = \"https://{n}/\"\n");
+        let cases = [
+            (
+                format!("include = [\"(rust\"]\n{}", feed("a")),
+                "linkpost.toml:1: include[0]: \"(rust\": invalid regular expression: unclosed group",
+            ),
+            (
+                format!(
+                    "{}{}{}exclude = [\n  \"title:ok\",\n  \"author:bob\",\n]\n",
+                    feed("a"),
+                    feed("b"),
+                    feed("c")
+                ),
+                "linkpost.toml:12: feed[2].exclude[1]: \"author:bob\": unknown field \"author\" before ':'",
+            ),
+            (
+                format!("{}exclude = [\"url:\"]\n", feed("a")),
+                "linkpost.toml:4: feed[0].exclude[0]: \"url:\": the pattern is empty",
+            ),
+            (
+                format!("{}include = [\"x{{1000}}{{1000}}\"]\n", feed("a")),
+                "linkpost.toml:4: feed[0].include[0]: \"x{1000}{1000}\": invalid regular expression:",
+            ),
+            (
+                format!("{}include = \"rust\"\n", feed("a")),
+                "linkpost.toml:4:",
             ),
         ];
         for (text, want) in cases {

@@ -12,6 +12,7 @@ use toml::Spanned;
 use url::Url;
 
 use super::{ConfigError, FetchArticle, HttpLimits};
+use crate::filter::FilterPattern;
 use crate::post::CategoryTags;
 
 /// The config file as written; see `config/linkpost.toml` for every key.
@@ -37,6 +38,10 @@ pub struct RawConfig {
     pub(super) tags_from_categories: Option<Spanned<toml::Value>>,
     pub(super) tag_map: Option<Spanned<toml::Value>>,
     pub(super) tag_drop: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub(super) include: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) exclude: Vec<Spanned<String>>,
     #[serde(default)]
     pub(super) feed: Vec<Spanned<RawFeed>>,
     #[serde(default)]
@@ -125,6 +130,10 @@ pub(super) struct RawFeed {
     pub(super) tags_from_categories: Option<Spanned<toml::Value>>,
     pub(super) tag_map: Option<Spanned<toml::Value>>,
     pub(super) tag_drop: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub(super) include: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) exclude: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -360,6 +369,28 @@ impl Validator<'_> {
             None => defaults.drop.clone(),
         };
         Ok(CategoryTags { enabled, map, drop })
+    }
+
+    /// The filter patterns of one `include` or `exclude` list named `key`,
+    /// compiled; an error names the pattern's own line and index
+    /// (`feed[2].exclude[1]`).
+    pub(super) fn filter_patterns(
+        &self,
+        list: &[Spanned<String>],
+        key: &str,
+    ) -> Result<Vec<FilterPattern>, ConfigError> {
+        list.iter()
+            .enumerate()
+            .map(|(i, pattern)| {
+                FilterPattern::parse(pattern.get_ref()).map_err(|e| {
+                    self.invalid(
+                        pattern.span(),
+                        &format!("{key}[{i}]"),
+                        format!("\"{}\": {e}", pattern.get_ref()),
+                    )
+                })
+            })
+            .collect()
     }
 
     pub(super) fn selectors(

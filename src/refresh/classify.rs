@@ -1,5 +1,6 @@
-//! Dedupe: which of a feed's entries are new. Runs in one store transaction
-//! per poll, before any article page is fetched (miniflux checks
+//! Dedupe and filters: which of a feed's entries are new, and which of those
+//! the feed's `include`/`exclude` patterns keep out. Runs in one store
+//! transaction per poll, before any article page is fetched (miniflux checks
 //! `IsNewEntry` before scraping too), and records what gets no post.
 
 use std::collections::HashSet;
@@ -10,6 +11,7 @@ use url::Url;
 
 use crate::canon::{PostUrls, canonicalize};
 use crate::feed::FeedItem;
+use crate::filter::EntryFilter;
 use crate::store::{EntryState, NewEntry, Store, StoreError};
 
 /// An entry that passed dedupe and will get a post.
@@ -30,22 +32,45 @@ pub struct Classified {
     pub seen: usize,
     /// New entries beyond `backfill` on a first poll: recorded, no post.
     pub skipped: usize,
+    /// New entries kept out by the feed's filters: recorded, no post.
+    pub filtered: usize,
     /// Entries without a link.
     pub unusable: usize,
 }
 
+/// A feed as [`classify`] needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct FeedRules<'a> {
+    /// The feed's name.
+    pub name: &'a str,
+    /// Entries written on its first poll (`backfill`).
+    pub backfill: usize,
+    /// Which entries it keeps out.
+    pub filter: &'a EntryFilter,
+}
+
 /// Splits `items` (newest first) of `feed` into new candidates and the rest,
 /// recording the rest: entries known under a new URL or guid get it as an
-/// alias, and on a `first_poll` entries beyond the newest `backfill` are
-/// recorded as skipped.
+/// alias, new entries the filter keeps out are recorded as filtered, and on
+/// a `first_poll` entries beyond the newest `backfill` are recorded as
+/// skipped.
+///
+/// The filter sees new entries only: one seen before stays as it was. A
+/// filtered entry takes no place in `backfill` (the newest `backfill`
+/// entries that pass the filter are written), and, recorded under its URLs,
+/// it is seen from then on by every feed that carries it.
 pub fn classify(
     store: &mut Store,
-    feed: &str,
+    feed: FeedRules<'_>,
     items: Vec<FeedItem>,
     first_poll: bool,
-    backfill: usize,
     now: DateTime<Utc>,
 ) -> Result<Classified, StoreError> {
+    let FeedRules {
+        name: feed,
+        backfill,
+        filter,
+    } = feed;
     let mut out = Classified::default();
     // Duplicates within one document, by link and by guid.
     let mut urls_this_poll: HashSet<String> = HashSet::new();
@@ -71,24 +96,31 @@ pub fn classify(
             continue;
         }
         let urls = PostUrls::new(&link);
-        let index = position;
-        position += 1;
         if let Some(id) = store.find_seen(feed, item.guid.as_deref(), &urls)? {
             // Known under another name too: remember this one as well.
             store.add_aliases(id, feed, item.guid.as_deref(), &urls)?;
             debug!(item_url = %link, "already seen");
+            position += 1;
             out.seen += 1;
             continue;
         }
+        let entry = NewEntry {
+            feed,
+            guid: item.guid.as_deref(),
+            urls: &urls,
+            // Entries recorded unwritten keep no title (`NewEntry::title`).
+            title: "",
+            now: now.timestamp(),
+        };
+        if let Some(reason) = filter.check(&item, &link) {
+            debug!(item_url = %link, %reason, "filtered");
+            store.record_unwritten(&entry, EntryState::Filtered)?;
+            out.filtered += 1;
+            continue;
+        }
+        let index = position;
+        position += 1;
         if first_poll && index >= backfill {
-            let title = item.title.clone().unwrap_or_default();
-            let entry = NewEntry {
-                feed,
-                guid: item.guid.as_deref(),
-                urls: &urls,
-                title: &title,
-                now: now.timestamp(),
-            };
             store.record_unwritten(&entry, EntryState::Skipped)?;
             out.skipped += 1;
             continue;
@@ -288,8 +320,12 @@ mod tests {
                 seen_before(&mut store, feed, guid, url);
             }
             let items = items.into_iter().map(|(l, g)| item(l, g)).collect();
-            let out =
-                classify(&mut store, "F", items, first_poll, backfill, now()).expect("classify");
+            let rules = FeedRules {
+                name: "F",
+                backfill,
+                filter: &EntryFilter::default(),
+            };
+            let out = classify(&mut store, rules, items, first_poll, now()).expect("classify");
             let got: Vec<&str> = out.candidates.iter().map(|c| c.link.as_str()).collect();
             assert_eq!(got, links, "{case}: candidates");
             assert_eq!(
@@ -309,7 +345,13 @@ mod tests {
             item(Some("https://e.com/b"), None),
             item(Some("https://e.com/a"), None),
         ];
-        let out = classify(&mut store, "F", first, true, 2, now()).expect("classify");
+        let no_filter = EntryFilter::default();
+        let rules = |name, backfill| FeedRules {
+            name,
+            backfill,
+            filter: &no_filter,
+        };
+        let out = classify(&mut store, rules("F", 2), first, true, now()).expect("classify");
         assert_eq!(out.candidates.len(), 1, "b is new and within backfill");
         assert_eq!(out.skipped, 1, "a is beyond backfill");
         // The alias learned from g1 and the skipped entry both dedupe now,
@@ -318,8 +360,53 @@ mod tests {
             item(Some("https://e.com/new"), None),
             item(Some("https://e.com/a"), None),
         ];
-        let out = classify(&mut store, "G", again, false, 0, now()).expect("classify");
+        let out = classify(&mut store, rules("G", 0), again, false, now()).expect("classify");
         assert!(out.candidates.is_empty(), "{:?}", out.candidates);
         assert_eq!(out.seen, 2);
+    }
+
+    #[test]
+    fn filtered_entries_take_no_backfill_place_and_stay_seen_in_every_feed() {
+        let mut store = Store::open_in_memory().expect("store");
+        let filter = EntryFilter {
+            include: Vec::new(),
+            exclude: vec![crate::filter::FilterPattern::parse("url:/sponsored/").expect("pattern")],
+        };
+        let first = vec![
+            item(Some("https://e.com/sponsored/x"), None),
+            item(Some("https://e.com/c"), None),
+            item(Some("https://e.com/sponsored/y"), None),
+            item(Some("https://e.com/b"), None),
+            item(Some("https://e.com/a"), None),
+        ];
+        let rules = FeedRules {
+            name: "F",
+            backfill: 2,
+            filter: &filter,
+        };
+        let out = classify(&mut store, rules, first, true, now()).expect("classify");
+        let got: Vec<&str> = out.candidates.iter().map(|c| c.link.as_str()).collect();
+        assert_eq!(
+            got,
+            ["https://e.com/c", "https://e.com/b"],
+            "backfill 2 of the kept"
+        );
+        assert_eq!((out.filtered, out.skipped), (2, 1));
+
+        // Neither this feed nor another one without filters brings them back.
+        let again = vec![
+            item(Some("https://e.com/sponsored/x"), None),
+            item(Some("https://e.com/sponsored/y?utm_source=rss"), None),
+        ];
+        let out = classify(&mut store, rules, again.clone(), false, now()).expect("classify");
+        assert_eq!((out.candidates.len(), out.seen, out.filtered), (0, 2, 0));
+        let other = FeedRules {
+            name: "G",
+            backfill: 10,
+            filter: &EntryFilter::default(),
+        };
+        let out = classify(&mut store, other, again, false, now()).expect("classify");
+        assert_eq!((out.candidates.len(), out.seen), (0, 2));
+        assert_eq!(store.count_filtered("F").expect("count"), 2);
     }
 }

@@ -5,7 +5,8 @@
 //! 1. `fetch_feed`: a conditional GET; a 304 ends the poll;
 //! 2. [`parse_newest_first`]: feed-rs, newest entries first;
 //! 3. `classify_entries`: [`classify()`] against the store, in one
-//!    transaction, before any article page is fetched;
+//!    transaction, before any article page is fetched; new entries the
+//!    feed's filter keeps out are recorded there;
 //! 4. `build_and_submit`: per new entry, the article page when its feed's
 //!    config asks for it, or under `"auto"` when the entry's text is a
 //!    [`teaser`] ([`article`]), [`post::build_post`] and `render_post`, handed
@@ -43,7 +44,7 @@ pub mod report;
 pub mod schedule;
 pub mod teaser;
 
-pub use classify::{Candidate, Classified, classify};
+pub use classify::{Candidate, Classified, FeedRules, classify};
 pub use pass::{poll_all, recover};
 pub use preview::{PreviewPost, preview_feed};
 pub use report::{
@@ -240,6 +241,7 @@ impl Refresher {
             entries,
             seen: classified.seen,
             skipped: classified.skipped,
+            filtered: classified.filtered,
             unusable: classified.unusable,
             ..FeedReport::default()
         };
@@ -286,16 +288,19 @@ impl Refresher {
     /// lookups and the entries it records take the database's locks once.
     async fn classify_entries(
         &self,
-        feed: &FeedConfig,
+        feed: &Arc<FeedConfig>,
         items: Vec<feed::FeedItem>,
         first_poll: bool,
         now: DateTime<Utc>,
     ) -> Result<Classified, FeedError> {
-        let (name, backfill) = (feed.name.clone(), feed.backfill);
+        let feed = Arc::clone(feed);
         self.with_store(move |s| {
-            s.batch(false, |s| {
-                classify(s, &name, items, first_poll, backfill, now)
-            })
+            let rules = FeedRules {
+                name: &feed.name,
+                backfill: feed.backfill,
+                filter: &feed.filter,
+            };
+            s.batch(false, |s| classify(s, rules, items, first_poll, now))
         })
         .await
     }

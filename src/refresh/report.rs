@@ -97,6 +97,8 @@ pub struct FeedReport {
     pub seen: usize,
     /// Entries recorded without a post (beyond `backfill` on a first poll).
     pub skipped: usize,
+    /// New entries kept out by the feed's filters.
+    pub filtered: usize,
     /// Entries that could not be used (no link).
     pub unusable: usize,
     /// Shutdown came before every new entry was handled; the rest wait for
@@ -108,15 +110,16 @@ impl FeedReport {
     /// The one-line status `linkpost feeds` shows for a successful poll.
     pub fn status_line(&self) -> String {
         if self.not_modified {
-            "not modified".to_string()
-        } else if self.unusable > 0 {
-            format!(
-                "ok: {} new, {} without a link skipped",
-                self.written, self.unusable
-            )
-        } else {
-            format!("ok: {} new", self.written)
+            return "not modified".to_string();
         }
+        let mut line = format!("ok: {} new", self.written);
+        if self.filtered > 0 {
+            line.push_str(&format!(", {} filtered", self.filtered));
+        }
+        if self.unusable > 0 {
+            line.push_str(&format!(", {} without a link skipped", self.unusable));
+        }
+        line
     }
 }
 
@@ -167,12 +170,14 @@ pub fn log(result: &Result<Refreshed, FeedError>, elapsed_ms: i64) {
             new_items = done.report.written,
             seen = done.report.seen,
             skipped = done.report.skipped,
+            filtered = done.report.filtered,
             elapsed_ms,
             "polled"
         ),
         Ok(done) => tracing::debug!(
             seen = done.report.seen,
             skipped = done.report.skipped,
+            filtered = done.report.filtered,
             elapsed_ms,
             not_modified = done.report.not_modified,
             "polled, nothing new"

@@ -134,6 +134,9 @@ pub enum EntryState {
     Skipped,
     /// Its draft was deleted or moved away by hand; never written again.
     Missing,
+    /// Kept out by the feed's `include`/`exclude` patterns: recorded without
+    /// a post, and seen from then on, in every feed.
+    Filtered,
 }
 
 impl EntryState {
@@ -146,6 +149,7 @@ impl EntryState {
             EntryState::Rejected => "rejected",
             EntryState::Skipped => "skipped",
             EntryState::Missing => "missing",
+            EntryState::Filtered => "filtered",
         }
     }
 
@@ -158,6 +162,7 @@ impl EntryState {
             EntryState::Rejected,
             EntryState::Skipped,
             EntryState::Missing,
+            EntryState::Filtered,
         ]
         .into_iter()
         .find(|s| s.as_str() == name)

@@ -83,6 +83,14 @@ impl Store {
         counts_by_state(stmt.query([feed])?)
     }
 
+    /// Entries of `feed` kept out by its filters (state
+    /// [`EntryState::Filtered`]).
+    pub fn count_filtered(&self, feed: &str) -> Result<u64, StoreError> {
+        let mut stmt = self.conn.prepare_cached(COUNT_FILTERED)?;
+        let count: i64 = stmt.query_row([feed], |row| row.get(0))?;
+        Ok(count.unsigned_abs())
+    }
+
     /// Written posts in any of `states`, newest first by when they were seen.
     pub fn posts(&self, states: &[EntryState]) -> Result<Vec<PostRecord>, StoreError> {
         // The names are this module's constants, never user text.
@@ -224,6 +232,11 @@ enum Published<'a> {
 /// A feed's posts by state, as triggers on `entries` keep them.
 pub(super) const COUNT_POSTS: &str = "SELECT state, posts FROM post_counts
     WHERE feed_id = (SELECT id FROM feed_names WHERE name = ?1)";
+
+/// A feed's filtered entries, counted in the partial index that holds only
+/// them (schema version 5).
+pub(super) const COUNT_FILTERED: &str = "SELECT count(*) FROM entries
+    WHERE state = 'filtered' AND feed_id = (SELECT id FROM feed_names WHERE name = ?1)";
 
 /// The written post with entry id `?1`.
 pub(super) fn post_sql() -> String {

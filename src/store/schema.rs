@@ -98,6 +98,15 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         sql: V4_TABLES,
         then: Some(entries_v4),
     },
+    // 5: entries kept out by a feed's filters (state 'filtered', issue 15)
+    // counted per feed by `linkpost feeds`: a partial index holds only them,
+    // so counting one feed's reads its own rows and adds nothing to the
+    // other entries' inserts. (The `post_counts` triggers count written
+    // posts only; a filtered entry is never written.)
+    Migration {
+        sql: "CREATE INDEX entries_filtered ON entries (feed_id) WHERE state = 'filtered';",
+        then: None,
+    },
 ];
 
 /// Version 4's new tables, before the entries are copied into them.

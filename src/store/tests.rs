@@ -649,6 +649,10 @@ fn lookups_search_an_index() {
             review::COUNT_POSTS.to_string(),
             "SEARCH feed_names USING COVERING INDEX",
         ),
+        (
+            review::COUNT_FILTERED.to_string(),
+            "SEARCH entries USING COVERING INDEX entries_filtered",
+        ),
         // A partial index of pending entries only: its scan reads no others.
         (
             entries::pending_sql(),
@@ -676,4 +680,59 @@ fn lookups_search_an_index() {
             "{sql}: {plan:?}"
         );
     }
+}
+
+#[test]
+fn filtered_entries_are_counted_per_feed_and_seen_in_every_feed() {
+    let mut store = Store::open_in_memory().expect("store");
+    for (feed, url) in [
+        ("F", "https://e.com/a"),
+        ("F", "https://e.com/b"),
+        ("G", "https://e.com/c"),
+    ] {
+        let u = urls(url);
+        store
+            .record_unwritten(&entry(feed, None, &u), EntryState::Filtered)
+            .expect("record")
+            .expect("new");
+    }
+    let skipped = urls("https://e.com/s");
+    store
+        .record_unwritten(&entry("F", None, &skipped), EntryState::Skipped)
+        .expect("record");
+    assert_eq!(store.count_filtered("F").expect("count"), 2);
+    assert_eq!(store.count_filtered("G").expect("count"), 1);
+    assert_eq!(store.count_filtered("H").expect("count"), 0);
+    assert_eq!(
+        store.count_posts("F").expect("count"),
+        PostCounts::default(),
+        "a filtered entry is no post"
+    );
+    let a = urls("https://e.com/a");
+    assert!(
+        store.find_seen("Other", None, &a).expect("find").is_some(),
+        "another feed carrying the URL sees it"
+    );
+}
+
+#[test]
+fn version_4_gets_the_filtered_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("db");
+    drop(Store::open(&path).expect("open new"));
+    let conn = Connection::open(&path).expect("open");
+    conn.execute_batch("DROP INDEX entries_filtered; PRAGMA user_version = 4;")
+        .expect("back to version 4");
+    drop(conn);
+    let store = Store::open(&path).expect("migrate");
+    assert_eq!(store.schema_version().expect("version"), MIGRATIONS.len());
+    let index: i64 = store
+        .conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'entries_filtered'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("query");
+    assert_eq!(index, 1);
 }
