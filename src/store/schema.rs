@@ -98,6 +98,13 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         sql: V4_TABLES,
         then: Some(entries_v4),
     },
+    // Moved feeds (issue 15): where the feed's URL last redirected
+    // permanently, and since when every poll has seen that redirect.
+    Migration {
+        sql: "ALTER TABLE feeds ADD COLUMN moved_to TEXT;
+    ALTER TABLE feeds ADD COLUMN moved_since INTEGER;",
+        then: None,
+    },
 ];
 
 /// Version 4's new tables, before the entries are copied into them.
