@@ -1,5 +1,5 @@
 //! The command line: argument parsing, and one file per command group
-//! (`poll` and `run`, `feeds`, review, `preview`). `main` → [`run`] → an
+//! (`poll` and `run`, `feeds`, `fix-moved`, review, `preview`). `main` → [`run`] → an
 //! exit code; errors print once, as one line with their causes.
 
 use std::io::Write;
@@ -13,6 +13,7 @@ use linkpost::config::Config;
 use linkpost::store::Store;
 
 mod feeds;
+mod moved;
 mod poll;
 mod preview;
 mod review;
@@ -94,6 +95,19 @@ pub enum Command {
     /// Serve the review page: read, edit, approve and reject drafts in a
     /// browser, until SIGTERM/SIGINT.
     Review(ServeArgs),
+    /// Put the new URL of every moved feed (`linkpost feeds` says "moved
+    /// to …") in the config file, keeping its comments.
+    FixMoved(FixMovedArgs),
+}
+
+/// Arguments of `fix-moved`.
+#[derive(Debug, clap::Args)]
+pub struct FixMovedArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Print the change as a diff and write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 /// Arguments of `restore`.
@@ -233,6 +247,9 @@ pub fn run(cli: Cli) -> ExitCode {
         }),
         Command::Review(args) => with_config(&args.config.config, |config| {
             review::serve(&config, args.listen)
+        }),
+        Command::FixMoved(args) => with_config(&args.config.config, |config| {
+            moved::fix_moved(&config, args.dry_run)
         }),
     };
     match result {
