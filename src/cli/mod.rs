@@ -1,8 +1,7 @@
 //! The command line: argument parsing, and one file per command group
-//! (`poll` and `run`, `feeds`, `fix-moved`, review, `preview`). `main` → [`run`] → an
+//! (`poll` and `run`, `check`, `feeds`, `fix-moved`, review, `preview`). `main` → [`run`] → an
 //! exit code; errors print once, as one line with their causes.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -12,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use linkpost::config::Config;
 use linkpost::store::Store;
 
+mod check;
 mod feeds;
 mod moved;
 mod poll;
@@ -24,7 +24,7 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// An unexpected error (store, output folder, bug).
     pub const ERROR: u8 = 1;
-    /// `poll` finished, but at least one feed failed.
+    /// `poll` or `check --fetch` finished, but at least one feed failed.
     pub const FEED_FAILURES: u8 = 2;
     /// The configuration is invalid.
     pub const CONFIG: u8 = 3;
@@ -72,8 +72,9 @@ pub struct ConfigArg {
 pub enum Command {
     /// Poll every feed once, write posts for new entries, and exit.
     Poll(ConfigArg),
-    /// Validate the configuration and exit (0 valid, 3 invalid).
-    Check(ConfigArg),
+    /// Validate the configuration and exit (0 valid, 3 invalid); with
+    /// `--fetch`, also fetch every feed once (2 when any failed).
+    Check(CheckArgs),
     /// Run as a daemon: poll each feed on its interval until SIGTERM/SIGINT;
     /// SIGHUP reloads the configuration.
     Run(RunArgs),
@@ -98,6 +99,20 @@ pub enum Command {
     /// Put the new URL of every moved feed (`linkpost feeds` says "moved
     /// to …") in the config file, keeping its comments.
     FixMoved(FixMovedArgs),
+}
+
+/// Arguments of `check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Also fetch every feed once and report whether it parses, its entries
+    /// and its newest entry's date; writes nothing.
+    #[arg(long)]
+    fetch: bool,
+    /// With `--fetch`, print one JSON array instead of text.
+    #[arg(long, requires = "fetch")]
+    json: bool,
 }
 
 /// Arguments of `fix-moved`.
@@ -216,16 +231,9 @@ fn load_config(path: &Path) -> Result<Config, linkpost::config::ConfigError> {
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Preview(args) => preview::preview(&args),
-        Command::Check(arg) => with_config(&arg.config, |config| {
-            let mut out = std::io::stdout().lock();
-            writeln!(
-                out,
-                "{}: ok, {} feeds",
-                arg.config.display(),
-                config.feeds.len()
-            )?;
-            Ok(exit::OK)
-        }),
+        Command::Check(args) => {
+            with_config(&args.config.config, |config| check::check(config, &args))
+        }
         Command::Poll(arg) => with_config(&arg.config, poll::poll),
         Command::Run(args) => with_config(&args.config.config.clone(), |config| {
             poll::run_daemon(config, args)

@@ -16,7 +16,8 @@
 //!
 //! A feed that fails is logged and recorded; it never stops the others.
 //! [`pass`] is `linkpost poll`'s round over every feed, [`preview`] the same
-//! steps without a store. This module decides what happens; it leaves bytes
+//! steps without a store, [`probe`] `check --fetch`'s fetch and parse of
+//! every feed. This module decides what happens; it leaves bytes
 //! to [`fetch`](crate::fetch), text to [`extract`](crate::extract), SQL to
 //! [`store`](crate::store) and files to [`writer`](crate::writer).
 
@@ -39,6 +40,7 @@ pub mod article;
 pub mod classify;
 pub mod pass;
 pub mod preview;
+pub mod probe;
 pub mod report;
 pub mod schedule;
 pub mod teaser;
@@ -46,6 +48,7 @@ pub mod teaser;
 pub use classify::{Candidate, Classified, classify};
 pub use pass::{poll_all, recover};
 pub use preview::{PreviewPost, preview_feed};
+pub use probe::{FeedProbe, Probed, probe_feeds};
 pub use report::{
     FeedError, FeedReport, Panicked, PassError, PassReport, Polled, Refreshed, SetupError,
 };
