@@ -37,6 +37,9 @@ _linkpost() {
             linkpost,feeds)
                 cmd="linkpost__subcmd__feeds"
                 ;;
+            linkpost,fix-moved)
+                cmd="linkpost__subcmd__fix__subcmd__moved"
+                ;;
             linkpost,help)
                 cmd="linkpost__subcmd__help"
                 ;;
@@ -85,6 +88,9 @@ _linkpost() {
             linkpost__subcmd__help,feeds)
                 cmd="linkpost__subcmd__help__subcmd__feeds"
                 ;;
+            linkpost__subcmd__help,fix-moved)
+                cmd="linkpost__subcmd__help__subcmd__fix__subcmd__moved"
+                ;;
             linkpost__subcmd__help,help)
                 cmd="linkpost__subcmd__help__subcmd__help"
                 ;;
@@ -119,7 +125,7 @@ _linkpost() {
 
     case "${cmd}" in
         linkpost)
-            opts="-h -V --log-level --log-format --help --version poll check run feeds preview drafts approve reject restore review add import-opml completions manpages export-opml help"
+            opts="-h -V --log-level --log-format --help --version poll check run feeds preview drafts approve reject restore review add import-opml completions manpages export-opml fix-moved help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -213,7 +219,7 @@ _linkpost() {
             return 0
             ;;
         linkpost__subcmd__check)
-            opts="-c -h --config --log-level --log-format --help"
+            opts="-c -h --config --fetch --json --log-level --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -362,8 +368,38 @@ _linkpost() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        linkpost__subcmd__fix__subcmd__moved)
+            opts="-c -h --config --dry-run --log-level --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         linkpost__subcmd__help)
-            opts="poll check run feeds preview drafts approve reject restore review add import-opml completions manpages export-opml help"
+            opts="poll check run feeds preview drafts approve reject restore review add import-opml completions manpages export-opml fix-moved help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -461,6 +497,20 @@ _linkpost() {
             return 0
             ;;
         linkpost__subcmd__help__subcmd__feeds)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        linkpost__subcmd__help__subcmd__fix__subcmd__moved)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -683,7 +733,7 @@ _linkpost() {
             return 0
             ;;
         linkpost__subcmd__preview)
-            opts="-h --selector --exclude --fetch-article --no-fetch-article --json --limit --allow-private-addresses --log-level --log-format --help"
+            opts="-c -h --selector --exclude --filter-include --filter-exclude --config --fetch-article --no-fetch-article --json --limit --allow-private-addresses --log-level --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -694,6 +744,22 @@ _linkpost() {
                     return 0
                     ;;
                 --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter-include)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter-exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -12,7 +12,8 @@
 //! ```
 //!
 //! - [`config`]: the TOML file, validated (raw serde structs, then checks).
-//! - [`fetch`]: the polite HTTP client (and `file:` reads); `guard` keeps
+//! - [`fetch`]: the polite HTTP client (and `file:` reads), which follows
+//!   redirects itself and reports a feed's; `guard` keeps
 //!   article pages out of private networks, `headers` reads statuses and
 //!   `Retry-After`, `limiter` caps requests per host.
 //! - [`feed`]: feed bytes to [`feed::FeedItem`]s: RSS and Atom through
@@ -31,14 +32,14 @@
 //!   (`classify`), article pages (`article`) and whether an entry's text is
 //!   only a teaser of its page (`teaser`), what a poll reports and records
 //!   (`report`), when it is due next (`schedule`), `linkpost poll`'s pass
-//!   (`pass`) and `preview`.
+//!   (`pass`), `preview`, and `check --fetch`'s `probe`.
 //! - [`post`]: the summary chain (`build`), rendering with YAML front matter
 //!   (`render`), reading a post file back (`front_matter`), file names.
 //! - [`writer`]: claims posts in batches (`claim`), writes and syncs their
 //!   files (`files`), finishes what a crash left (`recovery`), on two threads.
 //! - [`output`]: atomic, never-clobbering file writes.
-//! - [`store`]: SQLite: schema and migrations, feeds, entries, the writer's
-//!   journal, review states, the one-poller lock.
+//! - [`store`]: SQLite: schema and migrations, feeds (and whether they
+//!   moved), entries, the writer's journal, review states, the one-poller lock.
 //! - [`review`]: `drafts`, `approve`, `reject`, edits, and undo
 //!   (`restore`, rejected drafts kept for `reject_keep`); one service for
 //!   the CLI and the page.

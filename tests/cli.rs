@@ -334,7 +334,7 @@ fn the_packaged_config_is_the_example_with_service_paths() {
     let expected: Vec<String> = example.split('\n').map(service_line).collect();
     assert!(
         expected.join("\n") == std::fs::read_to_string(&packaged).expect("read packaged"),
-        "packaging/linkpost.toml must be config/linkpost.toml with the service's paths"
+        "packaging/linkpost.toml must be config/linkpost.toml with the service's paths: run packaging/make-config.sh"
     );
     let (code, stdout, stderr) =
         linkpost(&["check", "--config", packaged.to_str().expect("utf-8")]);

@@ -1,11 +1,12 @@
-//! `feeds`: each feed's last poll, status, errors, next due time, posts and
-//! entries kept out by its filters.
+//! `feeds`: each feed's last poll, status, errors, next due time, posts,
+//! entries kept out by its filters, and the feeds whose URL has moved.
 
 use std::io::Write;
 
 use serde::Serialize;
 
 use super::{exit, open_store};
+use linkpost::clock::{Clock, SystemClock};
 use linkpost::config::Config;
 
 /// One feed's row in `linkpost feeds`.
@@ -24,6 +25,11 @@ struct FeedRow {
     /// Entries kept out by the feed's `include`/`exclude` patterns.
     filtered: u64,
     disabled: bool,
+    /// Where the feed has moved: its URL redirected permanently there on
+    /// every poll for at least a week.
+    moved_to: Option<String>,
+    /// Since when every poll has seen that redirect.
+    moved_since: Option<String>,
 }
 
 fn rfc3339(secs: Option<i64>) -> Option<String> {
@@ -33,9 +39,11 @@ fn rfc3339(secs: Option<i64>) -> Option<String> {
 
 pub(super) fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
     let store = open_store(config)?;
+    let now = SystemClock.now();
     let mut rows = Vec::with_capacity(config.feeds.len());
     for feed in &config.feeds {
         let state = store.feed_state(&feed.name)?.unwrap_or_default();
+        let moved = state.moved(feed.url.as_str(), now);
         let posts = store.count_posts(&feed.name)?;
         rows.push(FeedRow {
             name: feed.name.clone(),
@@ -49,6 +57,10 @@ pub(super) fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
             posts,
             filtered: store.count_filtered(&feed.name)?,
             disabled: state.disabled,
+            moved_since: moved
+                .as_ref()
+                .and_then(|m| rfc3339(Some(m.since.timestamp()))),
+            moved_to: moved.map(|m| m.to),
         });
     }
     let mut out = std::io::stdout().lock();
@@ -58,6 +70,17 @@ pub(super) fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
         return Ok(exit::OK);
     }
     let dash = || "-".to_string();
+    let moved: Vec<String> = rows
+        .iter()
+        .filter_map(|r| {
+            let (to, since) = (r.moved_to.as_ref()?, r.moved_since.as_ref()?);
+            Some(format!(
+                "{}: moved to {to}, since {}",
+                r.name,
+                since.get(..10).unwrap_or(since)
+            ))
+        })
+        .collect();
     let table: Vec<[String; 9]> = rows
         .into_iter()
         .map(|r| {
@@ -103,6 +126,17 @@ pub(super) fn feeds(config: &Config, json: bool) -> anyhow::Result<u8> {
             .map(|(cell, w)| format!("{cell:<w$}"))
             .collect();
         writeln!(out, "{}", line.join("  ").trim_end())?;
+    }
+    if !moved.is_empty() {
+        writeln!(out)?;
+        for line in &moved {
+            writeln!(out, "{line}")?;
+        }
+        writeln!(
+            out,
+            "run `linkpost fix-moved --config {}` to use the new URLs",
+            config.path.display()
+        )?;
     }
     Ok(exit::OK)
 }

@@ -1,5 +1,5 @@
 //! The command line: argument parsing, and one file per command group
-//! (`poll` and `run`, `feeds`, review, `preview`). `main` → [`run`] → an
+//! (`poll` and `run`, `check`, `feeds`, `fix-moved`, review, `preview`). `main` → [`run`] → an
 //! exit code; errors print once, as one line with their causes.
 
 use std::io::Write;
@@ -12,7 +12,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use linkpost::config::Config;
 use linkpost::store::Store;
 
+mod check;
 mod feeds;
+mod moved;
 mod poll;
 mod preview;
 mod review;
@@ -24,7 +26,7 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// An unexpected error (store, output folder, bug).
     pub const ERROR: u8 = 1;
-    /// `poll` finished, but at least one feed failed.
+    /// `poll` or `check --fetch` finished, but at least one feed failed.
     pub const FEED_FAILURES: u8 = 2;
     /// The configuration is invalid.
     pub const CONFIG: u8 = 3;
@@ -73,9 +75,12 @@ pub enum Command {
     /// Poll every feed once, write posts for new entries, and exit.
     #[command(after_help = "Example:\n  linkpost poll --config /etc/linkpost/linkpost.toml")]
     Poll(ConfigArg),
-    /// Validate the configuration and exit (0 valid, 3 invalid).
-    #[command(after_help = "Example:\n  linkpost check --config config/linkpost.toml")]
-    Check(ConfigArg),
+    /// Validate the configuration and exit (0 valid, 3 invalid); with
+    /// `--fetch`, also fetch every feed once (2 when any failed).
+    #[command(
+        after_help = "Example:\n  linkpost check --fetch --config /etc/linkpost/linkpost.toml"
+    )]
+    Check(CheckArgs),
     /// Run as a daemon: poll each feed on its interval until SIGTERM/SIGINT;
     /// SIGHUP reloads the configuration.
     #[command(after_help = "Example:\n  linkpost run --config /etc/linkpost/linkpost.toml")]
@@ -131,6 +136,34 @@ pub enum Command {
     /// Print the feeds as an OPML 2.0 file, tags as folders and categories.
     #[command(after_help = "Example:\n  linkpost export-opml --output feeds.opml")]
     ExportOpml(ExportOpmlArgs),
+    /// Put the new URL of every moved feed (`linkpost feeds` says "moved
+    /// to …") in the config file, keeping its comments.
+    #[command(after_help = "Example:\n  linkpost fix-moved --dry-run")]
+    FixMoved(FixMovedArgs),
+}
+
+/// Arguments of `check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Also fetch every feed once and report whether it parses, its entries
+    /// and its newest entry's date; writes nothing.
+    #[arg(long)]
+    fetch: bool,
+    /// With `--fetch`, print one JSON array instead of text.
+    #[arg(long, requires = "fetch")]
+    json: bool,
+}
+
+/// Arguments of `fix-moved`.
+#[derive(Debug, clap::Args)]
+pub struct FixMovedArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Print the change as a diff and write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 /// Arguments of `completions`.
@@ -313,16 +346,9 @@ fn load_config(path: &Path) -> Result<Config, linkpost::config::ConfigError> {
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Preview(args) => preview::preview(&args),
-        Command::Check(arg) => with_config(&arg.config, |config| {
-            let mut out = std::io::stdout().lock();
-            writeln!(
-                out,
-                "{}: ok, {} feeds",
-                arg.config.display(),
-                config.feeds.len()
-            )?;
-            Ok(exit::OK)
-        }),
+        Command::Check(args) => {
+            with_config(&args.config.config, |config| check::check(config, &args))
+        }
         Command::Poll(arg) => with_config(&arg.config, poll::poll),
         Command::Run(args) => with_config(&args.config.config.clone(), |config| {
             poll::run_daemon(config, args)
@@ -366,6 +392,9 @@ pub fn run(cli: Cli) -> ExitCode {
         }),
         Command::ExportOpml(args) => with_config(&args.config.config, |config| {
             subscriptions::export_opml(&config, &args)
+        }),
+        Command::FixMoved(args) => with_config(&args.config.config, |config| {
+            moved::fix_moved(&config, args.dry_run)
         }),
     };
     match result {

@@ -1,7 +1,9 @@
 //! Fetching: one polite HTTP client for feeds and article pages.
 //!
 //! Every request names linkpost in its User-Agent, has a connect and a total
-//! timeout, follows at most [`MAX_REDIRECTS`] redirects, accepts gzip and
+//! timeout, follows at most [`MAX_REDIRECTS`] redirects (by hand, so each hop
+//! passes the private-address guard and a feed's hops can be reported as
+//! [`Redirect`]s, for moved feeds), accepts gzip and
 //! brotli, and reads at most the configured number of bytes, counted after
 //! decompression so a compression bomb stops at the cap. Feeds are fetched
 //! with conditional GET. `file:` URLs are read from disk under the same cap.
@@ -33,7 +35,7 @@ pub use guard::{Reach, article_reach, is_private_address};
 pub use headers::{StatusMeaning, check_status, parse_retry_after};
 pub use limiter::HostLimiter;
 
-use guard::{PublicOnlyResolver, RefusedHost, private_literal_host, refused_host};
+use guard::{PublicOnlyResolver, private_literal_host, refused_host};
 
 /// Redirects followed before a request fails.
 pub const MAX_REDIRECTS: usize = 5;
@@ -71,6 +73,46 @@ pub enum FetchOutcome {
     NotModified,
     /// 2xx with a body.
     Fetched(Box<Fetched>),
+}
+
+/// One redirect a request followed: its status and where it led.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    /// The status: 301, 302, 303, 307 or 308.
+    pub status: u16,
+    /// The `Location` it pointed to, resolved against the URL requested.
+    pub to: Url,
+}
+
+impl Redirect {
+    /// Whether the redirect is permanent (301 or 308): the resource has a
+    /// new URL, which the client should use from now on (RFC 9110 §15.4).
+    pub fn is_permanent(&self) -> bool {
+        matches!(self.status, 301 | 308)
+    }
+}
+
+/// A feed request's answer, with the redirects that led to it.
+#[derive(Debug, Clone)]
+pub struct FeedFetch {
+    /// What the last request produced.
+    pub outcome: FetchOutcome,
+    /// The redirects followed, in order; empty when the URL answered itself.
+    pub redirects: Vec<Redirect>,
+}
+
+impl FeedFetch {
+    /// Where the feed moved permanently: the target of the leading run of
+    /// permanent redirects (`301 → 308 → 200` moved to the 308's target,
+    /// `301 → 302 → 200` to the 301's); `None` when the first redirect is
+    /// temporary or there is none.
+    pub fn moved_to(&self) -> Option<&Url> {
+        self.redirects
+            .iter()
+            .take_while(|r| r.is_permanent())
+            .last()
+            .map(|r| &r.to)
+    }
 }
 
 /// A fetch that failed.
@@ -115,6 +157,26 @@ pub enum FetchError {
         url: Url,
         /// The host or address refused.
         host: String,
+    },
+    /// The server redirected more than [`MAX_REDIRECTS`] times.
+    #[error(
+        "{url} redirected more than {limit} times (too many redirects); is it a redirect loop?"
+    )]
+    TooManyRedirects {
+        /// The URL first requested.
+        url: Url,
+        /// The cap.
+        limit: usize,
+    },
+    /// A redirect pointed somewhere no request can go.
+    #[error(
+        "{url} redirected to {location}, which is not an http(s) URL; fix the feed's url in the config"
+    )]
+    BadRedirect {
+        /// The URL first requested.
+        url: Url,
+        /// The `Location` header, as sent.
+        location: String,
     },
     /// A `file:` URL could not be read.
     #[error("cannot read {path}: {cause}")]
@@ -177,6 +239,26 @@ pub trait Fetch: Send + Sync {
         validators: Option<&'a Validators>,
         reach: Reach,
     ) -> BoxFuture<'a, Result<FetchOutcome, FetchError>>;
+
+    /// Fetches the feed at `url` (anywhere: the operator configured it),
+    /// conditionally when `validators` are given, and tells which redirects
+    /// led to the answer. Only feed requests report redirects (a moved feed
+    /// is a config matter; a moved article page is not). By default, for
+    /// fetchers that follow no redirects, none.
+    fn fetch_feed<'a>(
+        &'a self,
+        url: &'a Url,
+        limits: &'a HttpLimits,
+        validators: Option<&'a Validators>,
+    ) -> BoxFuture<'a, Result<FeedFetch, FetchError>> {
+        Box::pin(async move {
+            let outcome = self.fetch(url, limits, validators, Reach::Any).await?;
+            Ok(FeedFetch {
+                outcome,
+                redirects: Vec::new(),
+            })
+        })
+    }
 }
 
 impl Fetch for Fetcher {
@@ -188,6 +270,15 @@ impl Fetch for Fetcher {
         reach: Reach,
     ) -> BoxFuture<'a, Result<FetchOutcome, FetchError>> {
         Box::pin(self.fetch_within(url, limits, validators, reach))
+    }
+
+    fn fetch_feed<'a>(
+        &'a self,
+        url: &'a Url,
+        limits: &'a HttpLimits,
+        validators: Option<&'a Validators>,
+    ) -> BoxFuture<'a, Result<FeedFetch, FetchError>> {
+        Box::pin(self.fetch_following(url, limits, validators, Reach::Any))
     }
 }
 
@@ -239,6 +330,23 @@ impl Fetcher {
         validators: Option<&Validators>,
         reach: Reach,
     ) -> Result<FetchOutcome, FetchError> {
+        Ok(self
+            .fetch_following(url, limits, validators, reach)
+            .await?
+            .outcome)
+    }
+
+    /// Fetches `url` as [`Fetcher::fetch_within`] does, following redirects
+    /// by hand and reporting them: every hop is checked by the guard when
+    /// `reach` is [`Reach::PublicOnly`], at most [`MAX_REDIRECTS`] are
+    /// followed, and the timeout covers them all.
+    pub async fn fetch_following(
+        &self,
+        url: &Url,
+        limits: &HttpLimits,
+        validators: Option<&Validators>,
+        reach: Reach,
+    ) -> Result<FeedFetch, FetchError> {
         if url.scheme() == "file" {
             if reach == Reach::PublicOnly {
                 return Err(FetchError::PrivateAddress {
@@ -246,27 +354,10 @@ impl Fetcher {
                     host: "a local file".to_string(),
                 });
             }
-            return read_file(url, limits.max_body_size).await;
-        }
-        if reach == Reach::PublicOnly
-            && let Some(host) = private_literal_host(url)
-        {
-            return Err(FetchError::PrivateAddress {
-                url: url.clone(),
-                host,
+            return Ok(FeedFetch {
+                outcome: read_file(url, limits.max_body_size).await?,
+                redirects: Vec::new(),
             });
-        }
-        let mut request = self
-            .client(limits, reach)
-            .get(url.clone())
-            .timeout(limits.timeout);
-        if let Some(v) = validators {
-            if let Some(etag) = &v.etag {
-                request = request.header(header::IF_NONE_MATCH, etag);
-            }
-            if let Some(lm) = &v.last_modified {
-                request = request.header(header::IF_MODIFIED_SINCE, lm);
-            }
         }
         let request_err = |cause: reqwest::Error| match refused_host(&cause) {
             Some(host) => FetchError::PrivateAddress {
@@ -278,7 +369,68 @@ impl Fetcher {
                 cause: cause.without_url(),
             },
         };
-        let mut response = request.send().await.map_err(request_err)?;
+        let started = tokio::time::Instant::now();
+        let mut redirects = Vec::new();
+        let mut current = url.clone();
+        let mut response = loop {
+            if reach == Reach::PublicOnly
+                && let Some(host) = private_literal_host(&current)
+            {
+                return Err(FetchError::PrivateAddress {
+                    url: url.clone(),
+                    host,
+                });
+            }
+            // One deadline for the whole chain, as reqwest's own timeout has.
+            let remaining = limits.timeout.saturating_sub(started.elapsed());
+            let mut request = self
+                .client(limits, reach)
+                .get(current.clone())
+                .timeout(remaining);
+            // Kept across redirects, as reqwest keeps them: the target
+            // answers 304 when the feed has not changed there either.
+            if let Some(v) = validators {
+                if let Some(etag) = &v.etag {
+                    request = request.header(header::IF_NONE_MATCH, etag);
+                }
+                if let Some(lm) = &v.last_modified {
+                    request = request.header(header::IF_MODIFIED_SINCE, lm);
+                }
+            }
+            let response = request.send().await.map_err(request_err)?;
+            let status = response.status().as_u16();
+            let location = response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_string);
+            // As reqwest: only these statuses redirect, and one without a
+            // usable Location is an answer like any other.
+            let Some(location) = location.filter(|_| matches!(status, 301 | 302 | 303 | 307 | 308))
+            else {
+                break response;
+            };
+            let Ok(to) = current.join(&location) else {
+                break response;
+            };
+            if !matches!(to.scheme(), "http" | "https") {
+                return Err(FetchError::BadRedirect {
+                    url: url.clone(),
+                    location,
+                });
+            }
+            if redirects.len() >= MAX_REDIRECTS {
+                return Err(FetchError::TooManyRedirects {
+                    url: url.clone(),
+                    limit: MAX_REDIRECTS,
+                });
+            }
+            redirects.push(Redirect {
+                status,
+                to: to.clone(),
+            });
+            current = to;
+        };
         let meaning = check_status(
             url,
             response.status().as_u16(),
@@ -286,7 +438,10 @@ impl Fetcher {
             SystemTime::now(),
         )?;
         if meaning == StatusMeaning::NotModified {
-            return Ok(FetchOutcome::NotModified);
+            return Ok(FeedFetch {
+                outcome: FetchOutcome::NotModified,
+                redirects,
+            });
         }
         let limit = limits.max_body_size;
         if response.content_length().is_some_and(|len| len > limit) {
@@ -308,12 +463,15 @@ impl Fetcher {
             }
             bytes.extend_from_slice(&chunk);
         }
-        Ok(FetchOutcome::Fetched(Box::new(headers::fetched(
-            bytes,
-            final_url,
-            &headers,
-            remote_addr,
-        ))))
+        Ok(FeedFetch {
+            outcome: FetchOutcome::Fetched(Box::new(headers::fetched(
+                bytes,
+                final_url,
+                &headers,
+                remote_addr,
+            ))),
+            redirects,
+        })
     }
 }
 
@@ -322,22 +480,14 @@ fn build_client(
     connect_timeout: Duration,
     reach: Reach,
 ) -> Result<reqwest::Client, reqwest::Error> {
+    // Redirects are followed by `fetch_following`, hop by hop.
     let builder = reqwest::Client::builder()
         .user_agent(user_agent)
-        .connect_timeout(connect_timeout);
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none());
     match reach {
-        Reach::Any => builder.redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS)),
-        Reach::PublicOnly => builder.dns_resolver(Arc::new(PublicOnlyResolver)).redirect(
-            reqwest::redirect::Policy::custom(|attempt| {
-                if attempt.previous().len() >= MAX_REDIRECTS {
-                    attempt.error("too many redirects")
-                } else if let Some(host) = private_literal_host(attempt.url()) {
-                    attempt.error(RefusedHost(host))
-                } else {
-                    attempt.follow()
-                }
-            }),
-        ),
+        Reach::Any => builder,
+        Reach::PublicOnly => builder.dns_resolver(Arc::new(PublicOnlyResolver)),
     }
     .build()
 }
@@ -371,4 +521,151 @@ async fn read_file(url: &Url, limit: u64) -> Result<FetchOutcome, FetchError> {
         max_age: None,
         remote_addr: None,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::{header, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn redirect(status: u16, to: &str) -> Redirect {
+        Redirect {
+            status,
+            to: Url::parse(to).expect("url"),
+        }
+    }
+
+    #[test]
+    fn a_feed_moved_where_its_leading_permanent_redirects_lead() {
+        let moved = |redirects: Vec<Redirect>| {
+            FeedFetch {
+                outcome: FetchOutcome::NotModified,
+                redirects,
+            }
+            .moved_to()
+            .map(Url::to_string)
+        };
+        let (a, b) = ("https://a.example/feed", "https://b.example/feed");
+        assert_eq!(moved(vec![]), None);
+        assert_eq!(moved(vec![redirect(301, a)]).as_deref(), Some(a));
+        assert_eq!(moved(vec![redirect(308, a)]).as_deref(), Some(a));
+        for temporary in [302, 303, 307] {
+            assert_eq!(moved(vec![redirect(temporary, a)]), None, "{temporary}");
+            assert_eq!(
+                moved(vec![redirect(temporary, a), redirect(301, b)]),
+                None,
+                "a permanent redirect after {temporary} moves the temporary target"
+            );
+        }
+        assert_eq!(
+            moved(vec![redirect(301, a), redirect(308, b)]).as_deref(),
+            Some(b)
+        );
+        assert_eq!(
+            moved(vec![redirect(301, a), redirect(302, b)]).as_deref(),
+            Some(a)
+        );
+    }
+
+    fn fetcher_and_limits() -> (Fetcher, HttpLimits) {
+        let config = Config::parse(std::path::Path::new("t.toml"), "").expect("config");
+        (Fetcher::new(&config).expect("fetcher"), config.http)
+    }
+
+    #[tokio::test]
+    async fn a_feed_request_reports_each_redirect_it_follows() {
+        let server = MockServer::start().await;
+        let base = server.uri();
+        for (from, status, to) in [("/a", 301, "/b"), ("/b", 302, "/c"), ("/c", 308, "/feed")] {
+            Mock::given(path(from))
+                .respond_with(ResponseTemplate::new(status).insert_header("location", to))
+                .mount(&server)
+                .await;
+        }
+        // The validators go along to the target, which answers 304.
+        Mock::given(path("/feed"))
+            .and(header("if-none-match", "\"v1\""))
+            .respond_with(ResponseTemplate::new(304))
+            .mount(&server)
+            .await;
+        let (fetcher, limits) = fetcher_and_limits();
+        let url = Url::parse(&format!("{base}/a")).expect("url");
+        let validators = Validators {
+            etag: Some("\"v1\"".to_string()),
+            last_modified: None,
+        };
+        let fetched = fetcher
+            .fetch_feed(&url, &limits, Some(&validators))
+            .await
+            .expect("fetched");
+        assert!(matches!(fetched.outcome, FetchOutcome::NotModified));
+        let hops: Vec<(u16, String)> = fetched
+            .redirects
+            .iter()
+            .map(|r| (r.status, r.to.path().to_string()))
+            .collect();
+        assert_eq!(
+            hops,
+            [
+                (301, "/b".into()),
+                (302, "/c".into()),
+                (308, "/feed".into())
+            ]
+        );
+        assert_eq!(
+            fetched.moved_to().map(Url::path),
+            Some("/b"),
+            "moved as far as the first temporary redirect"
+        );
+    }
+
+    #[tokio::test]
+    async fn redirects_stop_at_the_cap_and_at_other_schemes() {
+        let server = MockServer::start().await;
+        let base = server.uri();
+        for n in 0..=MAX_REDIRECTS {
+            Mock::given(path(format!("/{n}")))
+                .respond_with(
+                    ResponseTemplate::new(301).insert_header("location", format!("/{}", n + 1)),
+                )
+                .mount(&server)
+                .await;
+        }
+        Mock::given(path(format!("/{}", MAX_REDIRECTS + 1)))
+            .respond_with(ResponseTemplate::new(200).set_body_string("<rss/>"))
+            .mount(&server)
+            .await;
+        Mock::given(path("/file"))
+            .respond_with(
+                ResponseTemplate::new(301).insert_header("location", "file:///etc/passwd"),
+            )
+            .mount(&server)
+            .await;
+        let (fetcher, limits) = fetcher_and_limits();
+        let url = |p: &str| Url::parse(&format!("{base}{p}")).expect("url");
+
+        let fetched = fetcher
+            .fetch_feed(&url("/1"), &limits, None)
+            .await
+            .expect("five redirects are followed");
+        assert_eq!(fetched.redirects.len(), MAX_REDIRECTS);
+        let err = fetcher
+            .fetch_feed(&url("/0"), &limits, None)
+            .await
+            .expect_err("six are not");
+        assert!(matches!(err, FetchError::TooManyRedirects { .. }), "{err}");
+        assert!(err.to_string().contains("too many redirects"), "{err}");
+        let err = fetcher
+            .fetch_within(&url("/file"), &limits, None, Reach::Any)
+            .await
+            .expect_err("no file: redirect");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{} redirected to file:///etc/passwd, which is not an http(s) URL; fix the feed's url in the config",
+                url("/file")
+            )
+        );
+    }
 }

@@ -17,7 +17,8 @@
 //!
 //! A feed that fails is logged and recorded; it never stops the others.
 //! [`pass`] is `linkpost poll`'s round over every feed, [`preview`] the same
-//! steps without a store. This module decides what happens; it leaves bytes
+//! steps without a store, [`probe`] `check --fetch`'s fetch and parse of
+//! every feed. This module decides what happens; it leaves bytes
 //! to [`fetch`](crate::fetch), text to [`extract`](crate::extract), SQL to
 //! [`store`](crate::store) and files to [`writer`](crate::writer).
 
@@ -31,7 +32,7 @@ use tracing::{Instrument, debug, info, info_span, warn};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, FeedConfig};
 use crate::feed::{self, ParseError};
-use crate::fetch::{Fetch, FetchOutcome, Fetched, Fetcher, HostLimiter, Reach, Validators};
+use crate::fetch::{Fetch, FetchOutcome, Fetched, Fetcher, HostLimiter, Validators};
 use crate::post::{self, render_post};
 use crate::store::{FeedState, Store, StoreError, lock_shared};
 use crate::writer::{PostToWrite, WriteError, Writer, Written};
@@ -40,6 +41,7 @@ pub mod article;
 pub mod classify;
 pub mod pass;
 pub mod preview;
+pub mod probe;
 pub mod report;
 pub mod schedule;
 pub mod teaser;
@@ -47,6 +49,7 @@ pub mod teaser;
 pub use classify::{Candidate, Classified, FeedRules, classify};
 pub use pass::{poll_all, recover};
 pub use preview::{PreviewPost, preview_feed};
+pub use probe::{FeedProbe, Probed, probe_feeds};
 pub use report::{
     FeedError, FeedReport, Panicked, PassError, PassReport, Polled, Refreshed, SetupError,
 };
@@ -187,10 +190,12 @@ impl Refresher {
                 }
             };
             let errors_before = state.as_ref().map_or(0, |s| s.consecutive_errors);
-            let result = self.refresh(feed, state, started).await;
+            let mut moved_to = None;
+            let result = self.refresh(feed, state, started, &mut moved_to).await;
             let ended = self.clock.now();
             report::log(&result, (ended - started).num_milliseconds());
-            let outcome = report::outcome(feed, errors_before, &result, started, ended);
+            let mut outcome = report::outcome(feed, errors_before, &result, started, ended);
+            outcome.moved_to = moved_to.map(String::from);
             let (next_due, disabled) = (outcome.next_due, outcome.disable);
             if let Err(e) = self.writer.record(outcome).await {
                 warn!(error = %e, "cannot record the poll in the store");
@@ -205,16 +210,19 @@ impl Refresher {
         .await
     }
 
-    /// The steps of one poll, from fetch to the writer's answers.
+    /// The steps of one poll, from fetch to the writer's answers. Sets
+    /// `moved_to` when the feed's URL redirected permanently, however the
+    /// steps after the fetch end.
     async fn refresh(
         &self,
         feed: &Arc<FeedConfig>,
         state: Option<FeedState>,
         now: DateTime<Utc>,
+        moved_to: &mut Option<url::Url>,
     ) -> Result<Refreshed, FeedError> {
         let working = Arc::clone(&self.working).acquire_owned().await.ok();
         let first_poll = !state.as_ref().is_some_and(|s| s.first_poll_done);
-        let Some(fetched) = self.fetch_feed(feed, state).await? else {
+        let Some(fetched) = self.fetch_feed(feed, state, moved_to).await? else {
             debug!("not modified");
             return Ok(Refreshed {
                 report: FeedReport {
@@ -263,22 +271,25 @@ impl Refresher {
     }
 
     /// Fetches the feed, conditionally when the state holds validators for
-    /// this URL; `None` when the server answered 304.
+    /// this URL; `None` when the server answered 304. Sets `moved_to` to
+    /// where a permanent redirect sent it.
     async fn fetch_feed(
         &self,
         feed: &FeedConfig,
         state: Option<FeedState>,
+        moved_to: &mut Option<url::Url>,
     ) -> Result<Option<Fetched>, FeedError> {
         // Validators only count when they belong to this URL.
         let validators: Option<Validators> = state
             .filter(|s| s.url == feed.url.as_str() && s.first_poll_done)
             .map(|s| s.validators);
         let _host = self.hosts.acquire(&feed.url).await;
-        match self
+        let fetched = self
             .fetcher
-            .fetch(&feed.url, &feed.http, validators.as_ref(), Reach::Any)
-            .await?
-        {
+            .fetch_feed(&feed.url, &feed.http, validators.as_ref())
+            .await?;
+        *moved_to = fetched.moved_to().cloned();
+        match fetched.outcome {
             FetchOutcome::NotModified => Ok(None),
             FetchOutcome::Fetched(fetched) => Ok(Some(*fetched)),
         }

@@ -208,6 +208,7 @@ pub fn outcome(
         validators: None,
         disable: false,
         complete: false,
+        moved_to: None,
     };
     let next = match result {
         // Shutdown came mid-poll: keep the old validators and come back at

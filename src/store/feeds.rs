@@ -1,5 +1,7 @@
-//! Feeds: what each poll came to, and when each feed is next due.
+//! Feeds: what each poll came to, when each feed is next due, and whether
+//! its URL has moved.
 
+use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
@@ -28,6 +30,41 @@ pub struct FeedState {
     pub first_poll_done: bool,
     /// Disabled, e.g. after 410 Gone.
     pub disabled: bool,
+    /// Where the URL redirected permanently (301, 308) on every poll since
+    /// `moved_since`.
+    pub moved_to: Option<String>,
+    /// Unix time of the first poll of the current run that saw the
+    /// permanent redirect to `moved_to`.
+    pub moved_since: Option<i64>,
+}
+
+/// How long a feed's URL must redirect permanently, on every poll, before
+/// the feed counts as moved: a week rides out a site's migration gone
+/// wrong and rolled back.
+pub const MOVED_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// A feed whose URL has redirected permanently to one target on every poll
+/// for at least [`MOVED_AFTER`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moved {
+    /// The URL the feed has moved to.
+    pub to: String,
+    /// Since when every poll has seen the redirect.
+    pub since: DateTime<Utc>,
+}
+
+impl FeedState {
+    /// Where the feed at `url` (the config's URL) has moved, if it has: the
+    /// record must be about `url` (not a URL the config has since replaced)
+    /// and at least [`MOVED_AFTER`] old at `now`.
+    pub fn moved(&self, url: &str, now: DateTime<Utc>) -> Option<Moved> {
+        let to = self.moved_to.as_ref().filter(|_| self.url == url)?;
+        let since = DateTime::from_timestamp(self.moved_since?, 0)?;
+        (now - since >= MOVED_AFTER).then(|| Moved {
+            to: to.clone(),
+            since,
+        })
+    }
 }
 
 /// When a feed is next due, as the daemon reads it at start and on reload.
@@ -64,6 +101,9 @@ pub struct PollOutcome {
     /// Every entry was handled (not interrupted by shutdown), so a first
     /// poll counts as done.
     pub complete: bool,
+    /// Where the feed's URL redirected permanently at this poll; `None`
+    /// (no redirect, a temporary one, a failed fetch) ends a run of them.
+    pub moved_to: Option<String>,
 }
 
 impl Store {
@@ -73,7 +113,8 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT name, url, etag, last_modified, last_poll, last_status, last_error,
-                        consecutive_errors, next_due, first_poll_done, disabled
+                        consecutive_errors, next_due, first_poll_done, disabled,
+                        moved_to, moved_since
                  FROM feeds WHERE name = ?1",
             )?
             .query_row([name], |row| {
@@ -91,6 +132,8 @@ impl Store {
                     next_due: row.get(8)?,
                     first_poll_done: row.get(9)?,
                     disabled: row.get(10)?,
+                    moved_to: row.get(11)?,
+                    moved_since: row.get(12)?,
                 })
             })
             .optional()?;
@@ -103,7 +146,9 @@ impl Store {
     ///
     /// A success (no `error`) resets the error count, marks the first poll
     /// done and, on a fetched body, replaces the validators. A failure keeps
-    /// the validators and counts one more consecutive error.
+    /// the validators and counts one more consecutive error. A permanent
+    /// redirect to the target the last poll of the same URL saw keeps its
+    /// `moved_since`; any other poll starts a new run, or none.
     pub fn record_poll(&mut self, poll: &PollOutcome) -> Result<(), StoreError> {
         self.check_batch_alive()?;
         // A success clears the error and resets the count, a failure counts
@@ -114,9 +159,17 @@ impl Store {
         self.conn
             .prepare_cached(
                 "INSERT INTO feeds (name, url, last_poll, next_due, last_status, last_error,
-                                    consecutive_errors, first_poll_done, disabled, etag, last_modified)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, iif(?6 IS NULL, 0, 1), ?7, ?8, ?9, ?10)
-                 ON CONFLICT (name) DO UPDATE SET url = excluded.url, last_poll = excluded.last_poll,
+                                    consecutive_errors, first_poll_done, disabled, etag, last_modified,
+                                    moved_to, moved_since)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, iif(?6 IS NULL, 0, 1), ?7, ?8, ?9, ?10,
+                         ?12, iif(?12 IS NULL, NULL, ?3))
+                 ON CONFLICT (name) DO UPDATE SET
+                    moved_since = iif(excluded.moved_to IS NOT NULL AND moved_to IS excluded.moved_to
+                                        AND url IS excluded.url,
+                                      coalesce(moved_since, excluded.moved_since),
+                                      excluded.moved_since),
+                    moved_to = excluded.moved_to,
+                    url = excluded.url, last_poll = excluded.last_poll,
                     next_due = excluded.next_due, last_status = excluded.last_status,
                     last_error = excluded.last_error,
                     consecutive_errors = iif(excluded.last_error IS NULL, 0, consecutive_errors + 1),
@@ -136,7 +189,8 @@ impl Store {
                 poll.error.is_some() && poll.disable,
                 etag,
                 last_modified,
-                poll.error.is_none() && poll.validators.is_some()
+                poll.error.is_none() && poll.validators.is_some(),
+                poll.moved_to,
             ])?;
         Ok(())
     }

@@ -31,7 +31,7 @@ mod schema;
 mod tests;
 
 pub use entries::{NewEntry, PendingPost};
-pub use feeds::{FeedState, PollOutcome, ScheduleState};
+pub use feeds::{FeedState, MOVED_AFTER, Moved, PollOutcome, ScheduleState};
 pub use journal::Journal;
 pub use lock::PollerLock;
 pub use review::{PostCounts, PostRecord, StateChange};

@@ -107,6 +107,13 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         sql: "CREATE INDEX entries_filtered ON entries (feed_id) WHERE state = 'filtered';",
         then: None,
     },
+    // 6: moved feeds (issue 15): where the feed's URL last redirected
+    // permanently, and since when every poll has seen that redirect.
+    Migration {
+        sql: "ALTER TABLE feeds ADD COLUMN moved_to TEXT;
+    ALTER TABLE feeds ADD COLUMN moved_since INTEGER;",
+        then: None,
+    },
 ];
 
 /// Version 4's new tables, before the entries are copied into them.

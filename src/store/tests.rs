@@ -716,13 +716,18 @@ fn filtered_entries_are_counted_per_feed_and_seen_in_every_feed() {
 }
 
 #[test]
-fn version_4_gets_the_filtered_index() {
+fn version_4_gets_the_filtered_index_and_the_moved_columns() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("db");
     drop(Store::open(&path).expect("open new"));
     let conn = Connection::open(&path).expect("open");
-    conn.execute_batch("DROP INDEX entries_filtered; PRAGMA user_version = 4;")
-        .expect("back to version 4");
+    conn.execute_batch(
+        "DROP INDEX entries_filtered;
+         ALTER TABLE feeds DROP COLUMN moved_to;
+         ALTER TABLE feeds DROP COLUMN moved_since;
+         PRAGMA user_version = 4;",
+    )
+    .expect("back to version 4");
     drop(conn);
     let store = Store::open(&path).expect("migrate");
     assert_eq!(store.schema_version().expect("version"), MIGRATIONS.len());
@@ -735,4 +740,110 @@ fn version_4_gets_the_filtered_index() {
         )
         .expect("query");
     assert_eq!(index, 1);
+    let moved_columns: i64 = store
+        .conn
+        .query_row(
+            "SELECT count(*) FROM pragma_table_info('feeds') WHERE name IN ('moved_to', 'moved_since')",
+            [],
+            |row| row.get(0),
+        )
+        .expect("query");
+    assert_eq!(moved_columns, 2);
+}
+
+/// A successful poll of feed `F` at `url` and `at` that saw `moved_to`.
+fn poll_at(url: &str, at: i64, moved_to: Option<&str>) -> PollOutcome {
+    PollOutcome {
+        feed: "F".to_string(),
+        url: url.to_string(),
+        polled_at: at,
+        next_due: at + 600,
+        status: "ok: 0 new".to_string(),
+        error: None,
+        validators: None,
+        disable: false,
+        complete: true,
+        moved_to: moved_to.map(str::to_string),
+    }
+}
+
+#[test]
+fn a_permanent_redirect_on_every_poll_for_a_week_is_a_move() {
+    const OLD: &str = "http://old.example/feed";
+    const NEW: &str = "https://new.example/feed";
+    const DAY: i64 = 86_400;
+    let at = |secs: i64| chrono::DateTime::from_timestamp(secs, 0).expect("time");
+    let moved_at = |store: &Store, url: &str, now: i64| {
+        store
+            .feed_state("F")
+            .expect("state")
+            .expect("polled")
+            .moved(url, at(now))
+    };
+    let mut store = Store::open_in_memory().expect("store");
+    let t0 = 1_700_000_000;
+    // Polls that see the redirect keep the run's start.
+    for day in 0..=7 {
+        store
+            .record_poll(&poll_at(OLD, t0 + day * DAY, Some(NEW)))
+            .expect("record");
+    }
+    assert_eq!(
+        moved_at(&store, OLD, t0 + 7 * DAY - 1),
+        None,
+        "not a week yet"
+    );
+    assert_eq!(
+        moved_at(&store, OLD, t0 + 7 * DAY),
+        Some(Moved {
+            to: NEW.to_string(),
+            since: at(t0)
+        })
+    );
+    assert_eq!(
+        moved_at(&store, NEW, t0 + 7 * DAY),
+        None,
+        "the config already has another URL"
+    );
+
+    // A poll without it (a 200, a temporary redirect or a failed fetch:
+    // all record no target) ends the run; the next redirect starts anew.
+    store
+        .record_poll(&poll_at(OLD, t0 + 8 * DAY, None))
+        .expect("record");
+    assert_eq!(moved_at(&store, OLD, t0 + 30 * DAY), None);
+    store
+        .record_poll(&poll_at(OLD, t0 + 9 * DAY, Some(NEW)))
+        .expect("record");
+    assert_eq!(moved_at(&store, OLD, t0 + 15 * DAY), None);
+    assert_eq!(
+        moved_at(&store, OLD, t0 + 16 * DAY).map(|m| m.since),
+        Some(at(t0 + 9 * DAY))
+    );
+
+    // Another target starts anew too.
+    store
+        .record_poll(&poll_at(
+            OLD,
+            t0 + 10 * DAY,
+            Some("https://other.example/feed"),
+        ))
+        .expect("record");
+    let state = store.feed_state("F").expect("state").expect("polled");
+    assert_eq!(
+        state.moved_to.as_deref(),
+        Some("https://other.example/feed")
+    );
+    assert_eq!(state.moved_since, Some(t0 + 10 * DAY));
+
+    // So does a new URL in the config, even redirecting to the same target.
+    store
+        .record_poll(&poll_at(
+            "http://old.example/feed.xml",
+            t0 + 11 * DAY,
+            Some("https://other.example/feed"),
+        ))
+        .expect("record");
+    let state = store.feed_state("F").expect("state").expect("polled");
+    assert_eq!(state.moved_since, Some(t0 + 11 * DAY));
 }
