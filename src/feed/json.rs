@@ -96,7 +96,23 @@ fn feed_item(item: &Map<String, Value>, base: &Url) -> FeedItem {
                     .collect()
             })
             .unwrap_or_default(),
+        author: json_author(item),
     }
+}
+
+/// The first author's name: JSON Feed 1.1 `authors`, else 1.0 `author`.
+fn json_author(item: &Map<String, Value>) -> Option<String> {
+    let name = |author: &Value| {
+        author
+            .get("name")
+            .and_then(Value::as_str)
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+    };
+    item.get("authors")
+        .and_then(Value::as_array)
+        .and_then(|authors| authors.iter().find_map(name))
+        .or_else(|| item.get("author").and_then(name))
 }
 
 fn string<'a>(value: &'a Value, name: &str) -> Option<&'a str> {

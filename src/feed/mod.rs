@@ -70,6 +70,8 @@ pub struct FeedItem {
     /// Atom `term`, JSON Feed `tags`), in document order; not yet trimmed
     /// or lower-cased (see [`merge_tags`](crate::post::merge_tags)).
     pub categories: Vec<String>,
+    /// The entry's author's name (the first, when it names several).
+    pub author: Option<String>,
 }
 
 impl FeedItem {
@@ -184,6 +186,11 @@ fn feed_item(entry: feed_rs::model::Entry, base: &Url, guess_html: bool) -> Feed
         content_html,
         summary_html,
         categories: entry.categories.into_iter().map(|c| c.term).collect(),
+        author: entry
+            .authors
+            .into_iter()
+            .filter_map(|a| a.name.map(|n| n.trim().to_string()))
+            .find(|name| !name.is_empty() && name != "unknown"),
     }
 }
 

@@ -158,6 +158,8 @@ pub fn build_post<'a>(
         draft: feed.draft,
         tldr: extract::cut_text(&text, config.tldr_length),
         summary: extract::cut_text(&text, config.summary_length),
+        author: item.author.clone(),
+        categories: item.categories.clone(),
     };
     BuiltPost { post, source, urls }
 }

@@ -23,6 +23,14 @@ pub enum FrontMatterError {
     /// No closing `---` line.
     #[error("its front matter has no closing `---` line")]
     Unterminated,
+    /// The TOML between `+++` lines does not parse.
+    #[error("its front matter is not valid TOML (line {line}): {message}")]
+    Toml {
+        /// Line in the file, 1-based.
+        line: usize,
+        /// The parser's message.
+        message: String,
+    },
     /// The YAML does not parse.
     #[error("its front matter is not valid YAML (line {line}): {message}")]
     Yaml {
@@ -57,8 +65,10 @@ pub struct FrontMatter {
     /// and whether the range starts right after the key's colon (nested
     /// values and block scalars) rather than at the value's first byte.
     values: HashMap<String, (Range<usize>, bool)>,
-    /// Where the closing `---` line starts: new keys go before it.
+    /// Where the closing `---` (or `+++`) line starts: new keys go before it.
     yaml_end: usize,
+    /// YAML (`---`) or TOML (`+++`, Hugo's and Zola's).
+    toml: bool,
 }
 
 impl FrontMatter {
@@ -91,9 +101,15 @@ struct Nested {
     items: Option<Vec<String>>,
 }
 
-/// Reads the YAML front matter at the start of `text`.
+/// Reads the front matter at the start of `text`: YAML between `---`
+/// lines, or TOML between `+++` lines (`front_matter = "toml"` or
+/// `"zola"`; Zola's `[taxonomies]` and `[extra]` keys are read as if they
+/// were at the top).
 pub fn read(text: &str) -> Result<FrontMatter, FrontMatterError> {
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    if let Some(start) = line_len_if(&text[bom..], "+++") {
+        return read_toml(text, bom + start);
+    }
     let yaml_start = bom + line_len_if(&text[bom..], "---").ok_or(FrontMatterError::Missing)?;
     let yaml_len = closing_line(&text[yaml_start..]).ok_or(FrontMatterError::Unterminated)?;
     let yaml = &text[yaml_start..yaml_start + yaml_len];
@@ -231,6 +247,90 @@ pub fn read(text: &str) -> Result<FrontMatter, FrontMatterError> {
         draft_span,
         values,
         yaml_end: yaml_start + yaml_len,
+        toml: false,
+    })
+}
+
+/// Reads TOML front matter starting at `toml_start` (after the `+++` line).
+fn read_toml(text: &str, toml_start: usize) -> Result<FrontMatter, FrontMatterError> {
+    let mut len = None;
+    let mut offset = 0;
+    for line in text[toml_start..].split_inclusive('\n') {
+        if line.trim_end() == "+++" {
+            len = Some(offset);
+            break;
+        }
+        offset += line.len();
+    }
+    let toml_len = len.ok_or(FrontMatterError::Unterminated)?;
+    let source = &text[toml_start..toml_start + toml_len];
+    let line_offset = text[..toml_start].matches('\n').count();
+    let doc = toml_edit::Document::parse(source).map_err(|e| FrontMatterError::Toml {
+        line: line_offset
+            + e.span()
+                .map_or(0, |s| source[..s.start].matches('\n').count() + 1),
+        message: e.message().trim().to_string(),
+    })?;
+    let mut fields = HashMap::new();
+    let mut lists = HashMap::new();
+    let mut values = HashMap::new();
+    let mut draft = None;
+    let mut read_table = |table: &toml_edit::Table| {
+        for (key, item) in table.iter() {
+            let Some(value) = item.as_value() else {
+                continue;
+            };
+            let Some(span) = value.span() else {
+                continue;
+            };
+            let range = toml_start + span.start..toml_start + span.end;
+            match value {
+                toml_edit::Value::Boolean(b) if key == "draft" => {
+                    draft = Some((*b.value(), range.clone()));
+                }
+                toml_edit::Value::String(s) => {
+                    fields.insert(key.to_string(), s.value().clone());
+                }
+                toml_edit::Value::Datetime(d) => {
+                    fields.insert(key.to_string(), d.value().to_string());
+                }
+                toml_edit::Value::Array(items) => {
+                    let texts: Option<Vec<String>> = items
+                        .iter()
+                        .map(|v| v.as_str().map(str::to_string))
+                        .collect();
+                    if let Some(texts) = texts {
+                        lists.insert(key.to_string(), texts);
+                    }
+                }
+                _ => {}
+            }
+            values.entry(key.to_string()).or_insert((range, false));
+        }
+    };
+    read_table(doc.as_table());
+    for nested in ["taxonomies", "extra"] {
+        if let Some(table) = doc.get(nested).and_then(toml_edit::Item::as_table) {
+            read_table(table);
+        }
+    }
+    let (draft, draft_span) = match (draft, doc.get("draft")) {
+        (Some(found), _) => found,
+        (None, Some(other)) => {
+            return Err(FrontMatterError::DraftNotBoolean(
+                other.to_string().trim().to_string(),
+            ));
+        }
+        (None, None) => return Err(FrontMatterError::NoDraft),
+    };
+    Ok(FrontMatter {
+        fields,
+        lists,
+        draft,
+        draft_span,
+        values,
+        yaml_end: toml_start + toml_len,
+        toml: true,
     })
 }
 
@@ -295,6 +395,9 @@ pub fn set_draft(text: &str, front_matter: &FrontMatter, draft: bool) -> String 
 /// other keys, their order and quoting, comments, the body. `front_matter`
 /// must be what [`read`] returned for `text`.
 pub fn set_fields(text: &str, front_matter: &FrontMatter, changes: &[(&str, NewValue)]) -> String {
+    if front_matter.toml {
+        return set_toml_fields(text, front_matter, changes);
+    }
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     let mut added = String::new();
     for (key, value) in changes {
@@ -327,6 +430,39 @@ pub fn set_fields(text: &str, front_matter: &FrontMatter, changes: &[(&str, NewV
                     }
                     NewValue::List(items) => added.push_str(&block_list(items)),
                 }
+                added.push('\n');
+            }
+        }
+    }
+    if !added.is_empty() {
+        edits.push((front_matter.yaml_end..front_matter.yaml_end, added));
+    }
+    edits.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
+    let mut out = text.to_string();
+    for (range, new) in edits {
+        out.replace_range(range, &new);
+    }
+    out
+}
+
+/// [`set_fields`] for TOML front matter: each value replaced by its TOML
+/// form on one line; a missing key added before the closing `+++` (for
+/// Zola's, that is inside `[extra]`, where linkpost's own keys live).
+fn set_toml_fields(text: &str, front_matter: &FrontMatter, changes: &[(&str, NewValue)]) -> String {
+    use super::format::{toml_list, toml_string};
+    let render = |value: &NewValue| match value {
+        NewValue::Text(s) => toml_string(s),
+        NewValue::List(items) => toml_list(items),
+    };
+    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    let mut added = String::new();
+    for (key, value) in changes {
+        match front_matter.values.get(*key) {
+            Some((range, _)) => edits.push((range.clone(), render(value))),
+            None => {
+                added.push_str(key);
+                added.push_str(" = ");
+                added.push_str(&render(value));
                 added.push('\n');
             }
         }
@@ -534,6 +670,8 @@ mod tests {
             draft: true,
             tldr: "t".into(),
             summary: "s\u{202e}".into(),
+            author: None,
+            categories: Vec::new(),
         };
         let text = crate::post::render::render_post(&post);
         let fm = read(&text).expect("front matter");
@@ -547,5 +685,83 @@ mod tests {
             ..post
         });
         assert_eq!(flipped, expected);
+    }
+
+    fn toml_post(flavour: crate::post::Flavour) -> String {
+        let post = crate::post::render::Post {
+            title: "A \"title\"\n+++\nwith lines".into(),
+            date: chrono::DateTime::parse_from_rfc3339("2025-11-10T16:00:00+00:00").expect("date"),
+            tags: vec!["cncf".into(), "k8s".into()],
+            source: "CNCF".into(),
+            external_url: url::Url::parse("https://www.cncf.io/x/").expect("url"),
+            draft: true,
+            tldr: "short".into(),
+            summary: "long".into(),
+            author: None,
+            categories: Vec::new(),
+        };
+        crate::post::PostFormat {
+            flavour,
+            ..Default::default()
+        }
+        .render(&post)
+    }
+
+    #[test]
+    fn toml_and_zola_front_matter_read_approve_and_edit() {
+        use crate::post::Flavour;
+        for flavour in [Flavour::Toml, Flavour::Zola] {
+            let text = toml_post(flavour);
+            let fm = read(&text).expect("front matter");
+            assert!(fm.draft, "{flavour:?}");
+            assert_eq!(fm.get("title"), Some("A \"title\"\n+++\nwith lines"));
+            assert_eq!(fm.get("external_url"), Some("https://www.cncf.io/x/"));
+            assert_eq!(fm.get("tldr"), Some("short"));
+            assert_eq!(fm.get("date"), Some("2025-11-10T16:00:00+00:00"));
+            assert_eq!(
+                fm.list("tags"),
+                Some(&["cncf".to_string(), "k8s".to_string()][..])
+            );
+
+            let approved = set_draft(&text, &fm, false);
+            assert_eq!(approved, text.replacen("draft = true", "draft = false", 1));
+            assert!(!read(&approved).expect("again").draft);
+
+            let edited = set_fields(
+                &text,
+                &fm,
+                &[
+                    ("title", NewValue::Text("New \\ title".into())),
+                    ("tags", NewValue::List(vec!["mesh".into()])),
+                    ("tldr", NewValue::Text("line\nbreak".into())),
+                ],
+            );
+            let again = read(&edited).expect("edited front matter");
+            assert_eq!(again.get("title"), Some("New \\ title"));
+            assert_eq!(again.list("tags"), Some(&["mesh".to_string()][..]));
+            assert_eq!(again.get("tldr"), Some("line\nbreak"));
+            assert_eq!(again.get("summary"), Some("long"), "other keys untouched");
+            assert!(edited.ends_with(&text[text.rfind("+++").expect("end")..]));
+        }
+    }
+
+    #[test]
+    fn toml_front_matter_errors() {
+        assert!(matches!(
+            read("+++\ntitle = 'x'\n"),
+            Err(FrontMatterError::Unterminated)
+        ));
+        assert!(matches!(
+            read("+++\ntitle = \n+++\n"),
+            Err(FrontMatterError::Toml { line: 2, .. })
+        ));
+        assert!(matches!(
+            read("+++\ntitle = 'x'\n+++\n"),
+            Err(FrontMatterError::NoDraft)
+        ));
+        assert!(matches!(
+            read("+++\ndraft = 'yes'\n+++\n"),
+            Err(FrontMatterError::DraftNotBoolean(_))
+        ));
     }
 }

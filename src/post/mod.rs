@@ -5,10 +5,12 @@
 
 pub mod build;
 pub mod file_name;
+pub mod format;
 pub mod front_matter;
 pub mod render;
 pub mod tags;
 
 pub use build::{ArticlePage, BuiltPost, EntryText, TextSources, build_post};
+pub use format::{Flavour, PostFormat};
 pub use render::{Post, render_post};
 pub use tags::{CategoryTags, merge_tags};

@@ -29,6 +29,11 @@ pub struct Post {
     pub tldr: String,
     /// Longer summary, cut at `summary_length`.
     pub summary: String,
+    /// The entry's author, when the feed names one (for `body_template`).
+    pub author: Option<String>,
+    /// The entry's categories as the feed wrote them (for `body_template`;
+    /// tags come from them only through `tags_from_categories`).
+    pub categories: Vec<String>,
 }
 
 /// Renders the post as YAML front matter plus the one-line link body.
@@ -75,7 +80,7 @@ fn push_key(out: &mut String, key: &str, value: &str) {
 }
 
 /// A markdown inline link; URLs with parentheses or spaces go in `<…>`.
-fn markdown_link(text: &str, url: &str) -> String {
+pub(super) fn markdown_link(text: &str, url: &str) -> String {
     if url.contains(['(', ')', ' ', '<', '>']) {
         format!(
             "[{text}](<{}>)",
@@ -175,6 +180,8 @@ mod tests {
             draft: true,
             tldr: "Short.".into(),
             summary: "Long.".into(),
+            author: None,
+            categories: Vec::new(),
         };
         let want = "---\ntitle: 'T'\ndate: '2025-09-09T13:21:00+00:00'\ntags:\n- 'cncf'\nsource: 'CNCF'\n\
                     external_url: https://www.cncf.io/blog/x/\npost_kind: link\ndraft: true\n\
@@ -194,6 +201,8 @@ mod tests {
             draft: true,
             tldr: String::new(),
             summary: String::new(),
+            author: None,
+            categories: Vec::new(),
         };
         let text = render_post(&post);
         let front = super::super::front_matter::read(&text).expect("valid front matter");

@@ -116,6 +116,7 @@ fn item(content: Option<&str>, summary: Option<&str>) -> FeedItem {
         content_html: content.map(str::to_string),
         summary_html: summary.map(str::to_string),
         categories: Vec::new(),
+        author: None,
     }
 }
 
