@@ -13,6 +13,7 @@ for want in \
     ./usr/bin/linkpost \
     ./usr/lib/systemd/system/linkpost.service \
     ./etc/linkpost/linkpost.toml \
+    ./etc/linkpost/body.md.j2 \
     ./usr/share/man/man1/linkpost.1.gz \
     ./usr/share/man/man1/linkpost-add.1.gz \
     ./usr/share/bash-completion/completions/linkpost \
@@ -34,10 +35,12 @@ done
 control="$(mktemp -d)"
 trap 'rm -rf "$control"' EXIT
 dpkg-deb -e "$deb" "$control"
-if ! grep -qxF /etc/linkpost/linkpost.toml "$control/conffiles"; then
-    echo "/etc/linkpost/linkpost.toml is not a conffile" >&2
-    missing=1
-fi
+for conffile in /etc/linkpost/linkpost.toml /etc/linkpost/body.md.j2; do
+    if ! grep -qxF "$conffile" "$control/conffiles"; then
+        echo "$conffile is not a conffile" >&2
+        missing=1
+    fi
+done
 # The unit is installed, not enabled or started: the README says
 # `systemctl enable --now linkpost` once the config is edited.
 if grep -q "deb-systemd-invoke start" "$control/postinst"; then

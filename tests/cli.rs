@@ -336,8 +336,14 @@ fn the_packaged_config_is_the_example_with_service_paths() {
         expected.join("\n") == std::fs::read_to_string(&packaged).expect("read packaged"),
         "packaging/linkpost.toml must be config/linkpost.toml with the service's paths: run packaging/make-config.sh"
     );
+    // Checked as installed: beside the body template it names.
+    let etc = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(&packaged, etc.path().join("linkpost.toml")).expect("copy config");
+    std::fs::copy(root.join("config/body.md.j2"), etc.path().join("body.md.j2"))
+        .expect("copy template");
+    let installed = etc.path().join("linkpost.toml");
     let (code, stdout, stderr) =
-        linkpost(&["check", "--config", packaged.to_str().expect("utf-8")]);
+        linkpost(&["check", "--config", installed.to_str().expect("utf-8")]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("ok, 3 feeds"), "{stdout}");
 }

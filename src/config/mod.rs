@@ -153,6 +153,9 @@ pub struct Config {
     pub review_token: Option<String>,
     /// How long a rejected draft is kept, restorable, before it is removed.
     pub reject_keep: Duration,
+    /// How post files are written: `front_matter`, `body_template`,
+    /// `filename_template`.
+    pub post_format: crate::post::PostFormat,
     /// The feeds, in file order.
     pub feeds: Vec<FeedConfig>,
     /// The config's own extraction rules (`[[rule]]`), tried before the
@@ -160,6 +163,79 @@ pub struct Config {
     pub rules: std::sync::Arc<[crate::extract::Rule]>,
     /// Warnings found while validating, for the caller to log.
     pub warnings: Vec<String>,
+}
+
+/// Largest `body_template` file read.
+const MAX_TEMPLATE_SIZE: u64 = 256 * 1024;
+
+/// The `front_matter`, `body_template` and `filename_template` keys.
+fn post_format(
+    v: &Validator<'_>,
+    raw: &RawConfig,
+    base_dir: &Path,
+) -> Result<crate::post::PostFormat, ConfigError> {
+    use crate::post::format::{BodyTemplate, FileNameTemplate, Flavour};
+    let flavour = match &raw.front_matter {
+        Some(name) => Flavour::parse(name.get_ref().trim()).ok_or_else(|| {
+            v.invalid(
+                name.span(),
+                "front_matter",
+                format!(
+                    "\"{}\" is not a flavour; use \"yaml\" (the default), \"toml\" (Hugo) or \"zola\"",
+                    name.get_ref()
+                ),
+            )
+        })?,
+        None => Flavour::default(),
+    };
+    let body = match &raw.body_template {
+        Some(file) => {
+            let path = base_dir.join(file.get_ref());
+            let source = read_small(&path, MAX_TEMPLATE_SIZE).map_err(|e| {
+                v.invalid(
+                    file.span(),
+                    "body_template",
+                    format!("{}: {e}", path.display()),
+                )
+            })?;
+            let template = BodyTemplate::compile(&source).map_err(|e| {
+                let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+                v.invalid(
+                    file.span(),
+                    "body_template",
+                    format!("{}{at}: {}", path.display(), e.message),
+                )
+            })?;
+            Some(std::sync::Arc::new(template))
+        }
+        None => None,
+    };
+    let file_name = match &raw.filename_template {
+        Some(template) => FileNameTemplate::parse(template.get_ref())
+            .map_err(|e| v.invalid(template.span(), "filename_template", e.to_string()))?,
+        None => FileNameTemplate::default(),
+    };
+    Ok(crate::post::PostFormat {
+        flavour,
+        body,
+        file_name,
+    })
+}
+
+/// The text of a file of at most `cap` bytes.
+fn read_small(path: &Path, cap: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(cap + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > cap {
+        return Err(std::io::Error::other(format!(
+            "larger than {} KiB; a body template is a few lines",
+            cap / 1024
+        )));
+    }
+    Ok(text)
 }
 
 /// One validated feed.
@@ -398,6 +474,7 @@ impl Config {
             Some(d) => v.duration(d, "reject_keep")?,
             None => DEFAULT_REJECT_KEEP,
         };
+        let post_format = post_format(&v, &raw, &base_dir)?;
         let rules = raw
             .rule
             .iter()
@@ -433,6 +510,7 @@ impl Config {
             review_listen,
             review_token,
             reject_keep,
+            post_format,
             feeds,
             rules,
             warnings,
@@ -833,5 +911,49 @@ mod tests {
         );
         assert_eq!(cfg.feeds[0].summary_selector, [".post-content", "article"]);
         assert_eq!(cfg.warnings.len(), 1, "short interval warns");
+    }
+
+    #[test]
+    fn output_format_keys_are_checked_at_load() {
+        use crate::post::Flavour;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("linkpost.toml");
+        std::fs::write(dir.path().join("good.md"), "{{ title }}\n{{ link }}\n").expect("write");
+        std::fs::write(dir.path().join("bad.md"), "ok\n{% if title %}\nno end\n").expect("write");
+        std::fs::write(dir.path().join("typo.md"), "{{ titel }}\n").expect("write");
+        let load = |text: &str| Config::parse(&config, text);
+
+        let cfg = load("front_matter = \"zola\"\nbody_template = \"good.md\"\nfilename_template = \"{slug}.md\"\n")
+            .expect("valid");
+        assert_eq!(cfg.post_format.flavour, Flavour::Zola);
+        assert!(cfg.post_format.body.is_some());
+        let default = load("").expect("valid");
+        assert_eq!(default.post_format.flavour, Flavour::Yaml);
+        assert!(default.post_format.body.is_none());
+
+        let message = |text: &str| load(text).expect_err("invalid").to_string();
+        let err = message("\nfront_matter = \"json\"\n");
+        assert!(
+            err.contains(":2: front_matter:") && err.contains("\"toml\""),
+            "{err}"
+        );
+        let err = message("body_template = \"bad.md\"\n");
+        let bad = dir.path().join("bad.md").display().to_string();
+        assert!(
+            err.contains(":1: body_template:") && err.contains(&format!("{bad}:")),
+            "{err}"
+        );
+        let err = message("body_template = \"typo.md\"\n");
+        assert!(
+            err.contains("typo.md:1:") && err.contains("undefined"),
+            "{err}"
+        );
+        let err = message("body_template = \"missing.md\"\n");
+        assert!(err.contains("missing.md"), "{err}");
+        let err = message("filename_template = \"{yyyy}/{slug}/index.md\"\n");
+        assert!(
+            err.contains("filename_template:") && err.contains("folders"),
+            "{err}"
+        );
     }
 }

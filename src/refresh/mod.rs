@@ -33,7 +33,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, FeedConfig};
 use crate::feed::{self, ParseError};
 use crate::fetch::{Fetch, FetchOutcome, Fetched, Fetcher, HostLimiter, Validators};
-use crate::post::{self, render_post};
+use crate::post;
 use crate::store::{FeedState, Store, StoreError, lock_shared};
 use crate::writer::{PostToWrite, WriteError, Writer, Written};
 
@@ -421,11 +421,8 @@ impl Refresher {
                         feed: feed.name.clone(),
                         guid: candidate.item.guid,
                         urls: built.urls,
-                        content: render_post(&built.post),
-                        file_name: post::file_name::file_name(
-                            &built.post.date,
-                            &post::file_name::slugify(&built.post.title),
-                        ),
+                        content: config.post_format.render(&built.post),
+                        file_name: config.post_format.file_name(&built.post),
                         title: built.post.title,
                         draft: built.post.draft,
                         source: built.source,

@@ -225,3 +225,15 @@ fn file_name_templates() {
         );
     }
 }
+
+#[test]
+fn the_shipped_body_template_writes_the_default_body() {
+    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/body.md.j2"))
+        .expect("read config/body.md.j2");
+    let format = PostFormat {
+        body: Some(Arc::new(BodyTemplate::compile(&source).expect("compiles"))),
+        ..PostFormat::default()
+    };
+    let post = post("Istio Day");
+    assert_eq!(format.render(&post), render_post(&post));
+}
