@@ -339,8 +339,11 @@ fn the_packaged_config_is_the_example_with_service_paths() {
     // Checked as installed: beside the body template it names.
     let etc = tempfile::tempdir().expect("temp dir");
     std::fs::copy(&packaged, etc.path().join("linkpost.toml")).expect("copy config");
-    std::fs::copy(root.join("config/body.md.j2"), etc.path().join("body.md.j2"))
-        .expect("copy template");
+    std::fs::copy(
+        root.join("config/body.md.j2"),
+        etc.path().join("body.md.j2"),
+    )
+    .expect("copy template");
     let installed = etc.path().join("linkpost.toml");
     let (code, stdout, stderr) =
         linkpost(&["check", "--config", installed.to_str().expect("utf-8")]);

@@ -84,11 +84,81 @@ fn post(title: String, summary: String, tags: Vec<String>, path: String) -> Post
         draft: true,
         tldr: summary.chars().take(50).collect(),
         summary,
+        author: None,
+        categories: Vec::new(),
     }
+}
+
+/// The TOML front matter of a `+++` file, through the `toml` crate, and the
+/// body after it.
+fn read_toml_post(text: &str) -> (toml::Table, String) {
+    let inner = text.strip_prefix("+++\n").expect("starts with +++");
+    let end = inner.find("\n+++\n").expect("closing +++");
+    let table = toml::from_str(&inner[..=end]).expect("valid TOML");
+    (table, inner[end + 5..].to_string())
+}
+
+fn toml_str<'a>(table: &'a toml::Table, key: &str) -> &'a str {
+    table
+        .get(key)
+        .and_then(toml::Value::as_str)
+        .unwrap_or_else(|| panic!("no {key}"))
+}
+
+fn toml_strings(table: &toml::Table, key: &str) -> Vec<String> {
+    table
+        .get(key)
+        .and_then(toml::Value::as_array)
+        .unwrap_or_else(|| panic!("no {key}"))
+        .iter()
+        .map(|v| v.as_str().expect("string").to_string())
+        .collect()
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn toml_and_zola_front_matter_read_back_unchanged_and_edit(
+        title in hostile_text(),
+        summary in hostile_text(),
+        tags in proptest::collection::vec(hostile_text(), 0..3),
+        new_title in hostile_text(),
+    ) {
+        use linkpost::post::front_matter::{self, NewValue};
+        use linkpost::post::{Flavour, PostFormat};
+        let post = post(title, summary, tags, "a".into());
+        for flavour in [Flavour::Toml, Flavour::Zola] {
+            let format = PostFormat { flavour, ..PostFormat::default() };
+            let text = format.render(&post);
+            let (table, body) = read_toml_post(&text);
+            let (taxonomies, extra) = match flavour {
+                Flavour::Zola => (
+                    table.get("taxonomies").and_then(toml::Value::as_table).expect("taxonomies"),
+                    table.get("extra").and_then(toml::Value::as_table).expect("extra"),
+                ),
+                _ => (&table, &table),
+            };
+            prop_assert_eq!(toml_str(&table, "title"), post.title.as_str());
+            prop_assert_eq!(toml_strings(taxonomies, "tags"), post.tags.clone());
+            prop_assert_eq!(toml_str(extra, "summary"), post.summary.as_str());
+            prop_assert_eq!(toml_str(extra, "tldr"), post.tldr.as_str());
+            prop_assert_eq!(toml_str(extra, "source"), post.source.as_str());
+            prop_assert_eq!(toml_str(extra, "external_url"), post.external_url.as_str());
+            prop_assert_eq!(table.get("draft").and_then(toml::Value::as_bool), Some(true));
+            prop_assert!(body.starts_with("[Open the original post ↗]("), "{}", body);
+
+            // Review: approve and edit through linkpost's reader, read back
+            // through the toml crate.
+            let fm = front_matter::read(&text).expect("front matter");
+            let approved = front_matter::set_draft(&text, &fm, false);
+            let (table, _) = read_toml_post(&approved);
+            prop_assert_eq!(table.get("draft").and_then(toml::Value::as_bool), Some(false));
+            let edited = front_matter::set_fields(&text, &fm, &[("title", NewValue::Text(new_title.clone()))]);
+            let (table, _) = read_toml_post(&edited);
+            prop_assert_eq!(toml_str(&table, "title"), new_title.as_str());
+        }
+    }
 
     #[test]
     fn front_matter_reads_back_unchanged(
