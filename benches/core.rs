@@ -102,6 +102,8 @@ fn benches(c: &mut Criterion) {
         draft: true,
         tldr: extract::cut_text(&text, 700),
         summary: extract::cut_text(&text, 2000),
+        author: None,
+        categories: Vec::new(),
     };
     c.bench_function("render: post with front matter", |b| {
         b.iter(|| render::render_post(black_box(&post)))
