@@ -21,8 +21,10 @@ const ISTIO_TITLE: &str =
 
 /// Whether `tool` can run; panics under CI when it cannot.
 fn have(tool: &str) -> bool {
+    // `hugo version`, `jekyll --version`.
+    let version = if tool == "hugo" { "version" } else { "--version" };
     let found = Command::new(tool)
-        .arg("--version")
+        .arg(version)
         .output()
         .is_ok_and(|o| o.status.success());
     let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
