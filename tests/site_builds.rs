@@ -22,7 +22,11 @@ const ISTIO_TITLE: &str =
 /// Whether `tool` can run; panics under CI when it cannot.
 fn have(tool: &str) -> bool {
     // `hugo version`, `jekyll --version`.
-    let version = if tool == "hugo" { "version" } else { "--version" };
+    let version = if tool == "hugo" {
+        "version"
+    } else {
+        "--version"
+    };
     let found = Command::new(tool)
         .arg(version)
         .output()

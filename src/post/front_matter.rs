@@ -434,15 +434,7 @@ pub fn set_fields(text: &str, front_matter: &FrontMatter, changes: &[(&str, NewV
             }
         }
     }
-    if !added.is_empty() {
-        edits.push((front_matter.yaml_end..front_matter.yaml_end, added));
-    }
-    edits.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
-    let mut out = text.to_string();
-    for (range, new) in edits {
-        out.replace_range(range, &new);
-    }
-    out
+    apply_edits(text, front_matter, edits, added)
 }
 
 /// [`set_fields`] for TOML front matter: each value replaced by its TOML
@@ -467,6 +459,17 @@ fn set_toml_fields(text: &str, front_matter: &FrontMatter, changes: &[(&str, New
             }
         }
     }
+    apply_edits(text, front_matter, edits, added)
+}
+
+/// `text` with each `(range, new text)` of `edits` replaced, and `added`
+/// (new keys) put before the closing line.
+fn apply_edits(
+    text: &str,
+    front_matter: &FrontMatter,
+    mut edits: Vec<(Range<usize>, String)>,
+    added: String,
+) -> String {
     if !added.is_empty() {
         edits.push((front_matter.yaml_end..front_matter.yaml_end, added));
     }
