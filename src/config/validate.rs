@@ -489,17 +489,13 @@ impl Validator<'_> {
                     ),
                 )
             })?;
-        let secret = match &raw_ref.secret {
-            Some(s) if s.get_ref().is_empty() => {
-                return Err(self.invalid(
-                    s.span(),
-                    &key("secret"),
-                    "must not be empty; leave the key out to send unsigned requests",
-                ));
-            }
-            Some(s) => Some(Secret::new(s.get_ref().clone())),
-            None => None,
-        };
+        // An empty secret is none, as an empty `review_token` is.
+        let secret = raw_ref
+            .secret
+            .as_ref()
+            .map(|s| s.get_ref())
+            .filter(|s| !s.is_empty())
+            .map(|s| Secret::new(s.clone()));
         let events = match &raw_ref.events {
             None => EventKind::ALL.to_vec(),
             Some(list) => {
