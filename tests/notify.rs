@@ -18,7 +18,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 use common::in_process::{
     Answer as FeedAnswer, HangGuard, InProcessDaemon, ScriptedServer, next_hit,
 };
-use common::{Recorder, TestDir, linkpost_async, rss, serve_recorder};
+use common::{Daemon, Recorder, TestDir, linkpost_async, rss, serve_recorder, wait_until};
 use linkpost::clock::{Clock, PausedClock};
 use linkpost::fetch::BoxFuture;
 use linkpost::notify::{
@@ -285,6 +285,31 @@ async fn a_receiver_that_never_answers_holds_up_no_poll_and_poll_exits_after_its
 }
 
 #[tokio::test]
+async fn run_sends_new_drafts_and_stops_cleanly_on_sigterm() {
+    let feeds = feed_server().await;
+    let hook = Webhook::start(|_| ResponseTemplate::new(200)).await;
+    let dir = TestDir::new(&format!(
+        "{}[[notify]]\nurl = \"{}\"\nevents = [\"new_drafts\"]\n",
+        feed("Blog", &format!("{}/feed.xml", feeds.uri())),
+        hook.url()
+    ));
+    let daemon = Daemon::start(&dir.config_path());
+    wait_until("a new_drafts request", Duration::from_secs(30), || {
+        !hook.received().is_empty()
+    })
+    .await;
+    let (code, log) = daemon.stop(Duration::from_secs(30)).await;
+    assert_eq!(code, 0, "{log}");
+    let received = hook.received();
+    assert_eq!(received.len(), 1, "{log}");
+    assert_eq!(
+        received[0].json()["posts"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(dir.posts().len(), 2);
+}
+
+#[tokio::test]
 async fn a_410_sends_feed_disabled() {
     let feeds = serve_recorder(Recorder::new(|_, _| ResponseTemplate::new(410))).await;
     let hook = Webhook::start(|_| ResponseTemplate::new(200)).await;
@@ -516,4 +541,50 @@ async fn feed_failing_fires_once_per_run_of_failures_after_notify_after() {
     );
     assert_eq!(second["consecutive_errors"], 4);
     assert!(*at >= polls[10].at && *at < polls[11].at, "at poll 11");
+}
+
+/// Never answers.
+struct HangingDeliver;
+
+impl Deliver for HangingDeliver {
+    fn deliver<'a>(&'a self, _: &'a Outgoing) -> BoxFuture<'a, Result<Answer, NotifyError>> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_full_queue_drops_and_counts_and_finish_gives_up_after_its_grace() {
+    let _guard = HangGuard::new("full queue", Duration::from_secs(60));
+    let target = NotifyTarget {
+        url: "http://127.0.0.1:9/hook".parse().expect("url"),
+        secret: None,
+        events: vec![EventKind::FeedDisabled],
+    };
+    let notifications = Notifications::start(&[target], Arc::new(HangingDeliver));
+    let event = |i: usize| Event::FeedDisabled {
+        feed: format!("F{i}"),
+        url: "https://f.example/feed".into(),
+        status: 410,
+        reason: "410 Gone".into(),
+    };
+    // Not yielding, so the sender takes none yet: the queue holds exactly
+    // its capacity and the rest are dropped, without waiting.
+    let extra = 4;
+    for i in 0..linkpost::notify::QUEUE_CAPACITY + extra {
+        notifications.send(&event(i));
+    }
+    assert_eq!(notifications.dropped(), extra as u64);
+    // An event no target wants is neither queued nor dropped.
+    notifications.send(&Event::NewDrafts {
+        feed: "F".into(),
+        posts: Vec::new(),
+    });
+    assert_eq!(notifications.dropped(), extra as u64);
+    notifications.finish(Duration::from_secs(5)).await;
+    notifications.send(&event(0));
+    assert_eq!(
+        notifications.dropped(),
+        extra as u64,
+        "after finish: ignored"
+    );
 }

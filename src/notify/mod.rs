@@ -61,7 +61,8 @@ impl std::fmt::Debug for Secret {
 pub struct NotifyTarget {
     /// Where the webhook posts (http or https).
     pub url: Url,
-    /// Signs each body ([`SIGNATURE_HEADER`]) when set.
+    /// Signs each body ([`SIGNATURE_HEADER`]) when set (an empty `secret`
+    /// in the file is none).
     pub secret: Option<Secret>,
     /// The events sent to it.
     pub events: Vec<EventKind>,

@@ -263,14 +263,14 @@ impl Refresher {
                 false
             }
             Ok(_) => false,
-            Err(err) if outcome.disable => {
+            // Only a 410 disables a feed (see `report::outcome`).
+            Err(_) if outcome.disable => {
                 notifications.send(&Event::FeedDisabled {
                     feed: feed.name.clone(),
                     url: feed.url.to_string(),
                     status: 410,
                     reason: "410 Gone".to_string(),
                 });
-                debug!(error = %err, "feed disabled");
                 false
             }
             Err(err) => {
