@@ -46,6 +46,9 @@
 //! - [`web`]: the review page (axum): routes, the `Host`/token/CSRF checks
 //!   and headers (`security`), templates (`page`, `templates/`), with its
 //!   script and style from `static/`.
+//! - [`notify`]: `[[notify]]` webhooks: the events and their JSON bodies
+//!   (`event`), the signed POST and its retry rule (`deliver`), a bounded
+//!   queue and sender task per target that no poll waits for.
 //! - [`daemon`]: the due queue (pure), the scheduler shell, Unix signals,
 //!   systemd notify.
 //! - [`clock`]: the time, passed in so tests can pause it.
@@ -64,6 +67,7 @@ pub mod extract;
 pub mod feed;
 pub mod fetch;
 pub mod filter;
+pub mod notify;
 pub mod opml;
 pub mod output;
 pub mod post;

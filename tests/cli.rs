@@ -40,6 +40,7 @@ fn the_shipped_example_sets_every_key() {
         "review_listen",
         "review_token",
         "reject_keep",
+        "notify_after",
         "tags_from_categories",
         "tag_map",
         "tag_drop",
@@ -58,6 +59,8 @@ fn the_shipped_example_sets_every_key() {
         "markup",
         "content",
         "exclude",
+        "secret",
+        "events",
     ] {
         assert!(
             set.contains(&key),
@@ -69,6 +72,10 @@ fn the_shipped_example_sets_every_key() {
         "/config/linkpost.toml"
     )))
     .expect("example is valid");
+    // The example's webhook is a placeholder on a reserved name: no test
+    // polls the example, and nothing may ever reach it.
+    let hooks: Vec<&str> = config.notify.iter().map(|n| n.url.as_str()).collect();
+    assert_eq!(hooks, ["https://hooks.example.com/linkpost"]);
     let urls: Vec<&str> = config.feeds.iter().map(|f| f.url.as_str()).collect();
     assert_eq!(
         urls,

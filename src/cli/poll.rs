@@ -27,8 +27,17 @@ fn open_for_polling(config: &Config) -> anyhow::Result<(PollerLock, Store)> {
 pub(super) fn poll(config: Config) -> anyhow::Result<u8> {
     let (_lock, store) = open_for_polling(&config)?;
     let shared = Shared::new(store);
-    let refresher = Arc::new(Refresher::new(Arc::new(config), &shared)?);
-    let report = runtime()?.block_on(refresh::poll_all(refresher))?;
+    let report = runtime()?.block_on(async move {
+        // Built inside the runtime: it starts the notification senders.
+        let refresher = Arc::new(Refresher::new(Arc::new(config), &shared)?);
+        let report = refresh::poll_all(Arc::clone(&refresher)).await;
+        // The pass's notifications go out before the exit, within a grace.
+        refresher
+            .notifications()
+            .finish(linkpost::notify::DEFAULT_GRACE)
+            .await;
+        anyhow::Ok(report?)
+    })?;
     tracing::info!(
         feeds_ok = report.feeds_ok,
         feeds_failed = report.feeds_failed,

@@ -55,6 +55,9 @@ pub const DEFAULT_REJECT_KEEP: Duration = Duration::from_secs(30 * 24 * 60 * 60)
 /// Address `linkpost review` listens on when neither `--listen` nor
 /// `review_listen` says.
 pub const DEFAULT_REVIEW_LISTEN: &str = "127.0.0.1:8787";
+/// How long a feed must fail, on every poll, before `feed_failing` is sent
+/// (`notify_after`).
+pub const DEFAULT_NOTIFY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 /// Intervals below this are accepted with a warning.
 pub const MIN_RECOMMENDED_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -161,6 +164,12 @@ pub struct Config {
     /// The config's own extraction rules (`[[rule]]`), tried before the
     /// built-in ones, in file order.
     pub rules: std::sync::Arc<[crate::extract::Rule]>,
+    /// Webhooks notified of new drafts and failing or disabled feeds
+    /// (`[[notify]]`), in file order.
+    pub notify: Vec<crate::notify::NotifyTarget>,
+    /// How long a feed must fail, on every poll, before `feed_failing` is
+    /// sent.
+    pub notify_after: Duration,
     /// Warnings found while validating, for the caller to log.
     pub warnings: Vec<String>,
 }
@@ -485,6 +494,16 @@ impl Config {
             })
             .collect::<Result<Vec<_>, _>>()?
             .into();
+        let notify = raw
+            .notify
+            .iter()
+            .enumerate()
+            .map(|(i, target)| v.notify_target(target, i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let notify_after = match &raw.notify_after {
+            Some(d) => v.duration(d, "notify_after")?,
+            None => DEFAULT_NOTIFY_AFTER,
+        };
 
         Ok(Config {
             path: path.to_path_buf(),
@@ -513,6 +532,8 @@ impl Config {
             post_format,
             feeds,
             rules,
+            notify,
+            notify_after,
             warnings,
         })
     }
@@ -857,6 +878,84 @@ mod tests {
             (
                 format!("{}include = \"rust\"\n", feed("a")),
                 "linkpost.toml:4:",
+            ),
+        ];
+        for (text, want) in cases {
+            let err = parse(&text).expect_err(&text).to_string();
+            assert!(err.contains(want), "{err:?} should contain {want:?}");
+        }
+    }
+
+    #[test]
+    fn notify_targets_get_every_event_by_default_and_notify_after_a_day() {
+        let feed = "[[feed]]\nname = \"A\"\nurl = \"https://a/\"\n";
+        let cfg = parse(&format!(
+            "notify_after = \"6h\"\n{feed}[[notify]]\nurl = \"https://hooks.example/lp\"\n\
+             secret = \"s3cret\"\n[[notify]]\nurl = \"http://127.0.0.1:9000/hook\"\n\
+             events = [\"feed_disabled\", \"new_drafts\", \"new_drafts\"]\n"
+        ))
+        .expect("valid config");
+        use crate::notify::{EventKind, Secret};
+        assert_eq!(cfg.notify_after, Duration::from_secs(6 * 3600));
+        assert_eq!(cfg.notify.len(), 2);
+        assert_eq!(cfg.notify[0].url.as_str(), "https://hooks.example/lp");
+        assert_eq!(cfg.notify[0].secret, Some(Secret::new("s3cret")));
+        assert_eq!(cfg.notify[0].events, EventKind::ALL);
+        assert_eq!(cfg.notify[1].secret, None);
+        let empty = parse(&format!(
+            "{feed}[[notify]]\nurl = \"https://h.example/\"\nsecret = \"\"\n"
+        ))
+        .expect("valid config");
+        assert_eq!(
+            empty.notify[0].secret, None,
+            "an empty secret signs nothing"
+        );
+        assert_eq!(
+            cfg.notify[1].events,
+            [EventKind::FeedDisabled, EventKind::NewDrafts]
+        );
+        assert!(
+            !format!("{cfg:?}").contains("s3cret"),
+            "the secret never shows in Debug output"
+        );
+        let none = parse(feed).expect("valid");
+        assert!(none.notify.is_empty());
+        assert_eq!(none.notify_after, DEFAULT_NOTIFY_AFTER);
+    }
+
+    #[test]
+    fn bad_notify_keys_are_refused_naming_line_and_key() {
+        let feed = "[[feed]]\nname = \"A\"\nurl = \"https://a/\"\n";
+        let cases = [
+            (
+                format!("{feed}[[notify]]\nurl = \"hooks.example/lp\"\n"),
+                "linkpost.toml:5: notify[0].url: \"hooks.example/lp\" is not an http or https URL",
+            ),
+            (
+                format!("{feed}[[notify]]\nurl = \"ftp://hooks.example/lp\"\n"),
+                "linkpost.toml:5: notify[0].url: \"ftp://hooks.example/lp\" is not an http or https URL",
+            ),
+            (
+                format!(
+                    "{feed}[[notify]]\nurl = \"https://h.example/\"\n[[notify]]\n\
+                     url = \"https://h.example/2\"\nevents = [\n  \"new_drafts\",\n  \"feed_down\",\n]\n"
+                ),
+                "linkpost.toml:10: notify[1].events[1]: unknown event \"feed_down\"; write \"new_drafts\", \
+                 \"feed_failing\" or \"feed_disabled\"",
+            ),
+            (
+                format!("{feed}[[notify]]\nurl = \"https://h.example/\"\nevents = []\n"),
+                "linkpost.toml:6: notify[0].events: is empty",
+            ),
+            (
+                format!(
+                    "{feed}[[notify]]\nurl = \"https://h.example/\"\nevent = [\"new_drafts\"]\n"
+                ),
+                "linkpost.toml:6: unknown field `event`",
+            ),
+            (
+                format!("notify_after = \"a day\"\n{feed}"),
+                "linkpost.toml:1: notify_after:",
             ),
         ];
         for (text, want) in cases {

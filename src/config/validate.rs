@@ -38,6 +38,7 @@ pub struct RawConfig {
     pub(super) front_matter: Option<Spanned<String>>,
     pub(super) body_template: Option<Spanned<String>>,
     pub(super) filename_template: Option<Spanned<String>>,
+    pub(super) notify_after: Option<Spanned<String>>,
     pub(super) tags_from_categories: Option<Spanned<toml::Value>>,
     pub(super) tag_map: Option<Spanned<toml::Value>>,
     pub(super) tag_drop: Option<Spanned<toml::Value>>,
@@ -49,6 +50,17 @@ pub struct RawConfig {
     pub(super) feed: Vec<Spanned<RawFeed>>,
     #[serde(default)]
     pub(super) rule: Vec<Spanned<crate::extract::RuleSpec>>,
+    #[serde(default)]
+    pub(super) notify: Vec<Spanned<RawNotify>>,
+}
+
+/// One `[[notify]]` table as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawNotify {
+    pub(super) url: Spanned<String>,
+    pub(super) secret: Option<Spanned<String>>,
+    pub(super) events: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `[[feed]]` and `[[rule]]` tables per piece when a big config is parsed
@@ -106,6 +118,7 @@ fn parse_pieces(text: &str, starts: &[usize]) -> Option<RawConfig> {
         let piece: RawConfig = toml::from_str(&padded).ok()?;
         raw.feed.extend(piece.feed);
         raw.rule.extend(piece.rule);
+        raw.notify.extend(piece.notify);
     }
     Some(raw)
 }
@@ -454,6 +467,72 @@ impl Validator<'_> {
             ));
         }
         Ok(agent.to_string())
+    }
+
+    /// One `[[notify]]` table, its keys named under `notify[i]`.
+    pub(super) fn notify_target(
+        &self,
+        raw: &Spanned<RawNotify>,
+        i: usize,
+    ) -> Result<crate::notify::NotifyTarget, ConfigError> {
+        use crate::notify::{EventKind, NotifyTarget, Secret};
+        let raw_ref = raw.get_ref();
+        let key = |k: &str| format!("notify[{i}].{k}");
+        let text = raw_ref.url.get_ref().trim();
+        let url = Url::parse(text)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+            .ok_or_else(|| {
+                self.invalid(
+                    raw_ref.url.span(),
+                    &key("url"),
+                    format!(
+                        "\"{text}\" is not an http or https URL; write the webhook's address, \
+                         such as \"https://hooks.example.com/linkpost\""
+                    ),
+                )
+            })?;
+        // An empty secret is none, as an empty `review_token` is.
+        let secret = raw_ref
+            .secret
+            .as_ref()
+            .map(|s| s.get_ref())
+            .filter(|s| !s.is_empty())
+            .map(|s| Secret::new(s.clone()));
+        let events = match &raw_ref.events {
+            None => EventKind::ALL.to_vec(),
+            Some(list) => {
+                let mut events = Vec::new();
+                for (j, name) in list.get_ref().iter().enumerate() {
+                    let kind = EventKind::parse(name.get_ref().trim()).ok_or_else(|| {
+                        self.invalid(
+                            name.span(),
+                            &format!("notify[{i}].events[{j}]"),
+                            format!(
+                                "unknown event \"{}\"; write \"new_drafts\", \"feed_failing\" or \"feed_disabled\"",
+                                name.get_ref()
+                            ),
+                        )
+                    })?;
+                    if !events.contains(&kind) {
+                        events.push(kind);
+                    }
+                }
+                if events.is_empty() {
+                    return Err(self.invalid(
+                        list.span(),
+                        &key("events"),
+                        "is empty; name at least one event, or remove the [[notify]] table",
+                    ));
+                }
+                events
+            }
+        };
+        Ok(NotifyTarget {
+            url,
+            secret,
+            events,
+        })
     }
 
     pub(super) fn positive(&self, value: &Spanned<usize>, key: &str) -> Result<usize, ConfigError> {

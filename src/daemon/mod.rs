@@ -413,7 +413,8 @@ impl Daemon {
     }
 
     /// Stops polls in flight before their next entry and waits for them
-    /// and for the writer to record their outcomes, `grace` in all. What is
+    /// and for the writer to record their outcomes, `grace` in all, then
+    /// gives queued notifications [`DEFAULT_GRACE`](crate::notify::DEFAULT_GRACE). What is
     /// abandoned is safe: claims are durable, and the next run finishes them.
     async fn stop(mut self, grace: Duration) {
         let deadline = tokio::time::Instant::now() + grace;
@@ -439,6 +440,11 @@ impl Daemon {
                 "the writer was still busy after the grace period; the next run finishes its posts"
             ),
         }
+        // Notifications of the last polls get their own short grace.
+        refresher
+            .notifications()
+            .finish(crate::notify::DEFAULT_GRACE)
+            .await;
         info!(posts_written = self.written_since_start, "stopped");
     }
 }

@@ -33,6 +33,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, FeedConfig};
 use crate::feed::{self, ParseError};
 use crate::fetch::{Fetch, FetchOutcome, Fetched, Fetcher, HostLimiter, Validators};
+use crate::notify::{Deliver, Event, EventKind, HttpDeliver, NewPost, Notifications};
 use crate::post;
 use crate::store::{FeedState, Store, StoreError, lock_shared};
 use crate::writer::{PostToWrite, WriteError, Writer, Written};
@@ -72,6 +73,8 @@ pub struct Shared {
     pub clock: Arc<dyn Clock>,
     /// Fetches feeds and pages; `None` builds a [`Fetcher`] from each config.
     pub fetcher: Option<Arc<dyn Fetch>>,
+    /// Sends notifications; `None` posts them over HTTP ([`HttpDeliver`]).
+    pub deliver: Option<Arc<dyn Deliver>>,
 }
 
 impl Shared {
@@ -82,6 +85,7 @@ impl Shared {
             stopping: Arc::new(AtomicBool::new(false)),
             clock: Arc::new(SystemClock),
             fetcher: None,
+            deliver: None,
         }
     }
 }
@@ -102,15 +106,29 @@ pub struct Refresher {
     /// is fetched while posts are written.
     working: Arc<Semaphore>,
     stopping: Arc<AtomicBool>,
+    /// The `[[notify]]` targets' queues.
+    notifications: Notifications,
 }
 
 impl Refresher {
     /// Builds the refresher for `config` over the `shared` parts, starting
-    /// its writer.
+    /// its writer, and its notification senders when a tokio runtime runs.
     pub fn new(config: Arc<Config>, shared: &Shared) -> Result<Refresher, SetupError> {
         let fetcher: Arc<dyn Fetch> = match &shared.fetcher {
             Some(fetcher) => Arc::clone(fetcher),
             None => Arc::new(Fetcher::new(&config)?),
+        };
+        let notifications = if config.notify.is_empty() {
+            Notifications::none()
+        } else {
+            let deliver: Arc<dyn Deliver> = match &shared.deliver {
+                Some(deliver) => Arc::clone(deliver),
+                None => Arc::new(HttpDeliver::new(
+                    &config.user_agent,
+                    config.http.connect_timeout,
+                )?),
+            };
+            Notifications::start(&config.notify, deliver)
         };
         let writer = Writer::start(
             Arc::clone(&shared.store),
@@ -126,6 +144,7 @@ impl Refresher {
             store: Arc::clone(&shared.store),
             clock: Arc::clone(&shared.clock),
             stopping: Arc::clone(&shared.stopping),
+            notifications,
             config,
         })
     }
@@ -133,6 +152,11 @@ impl Refresher {
     /// Waits until the outcomes of finished polls are recorded.
     pub async fn flush(&self) -> Result<(), WriteError> {
         self.writer.flush().await
+    }
+
+    /// The notification queues of this configuration.
+    pub fn notifications(&self) -> &Notifications {
+        &self.notifications
     }
 
     /// Asks running polls to stop before their next entry.
@@ -190,12 +214,17 @@ impl Refresher {
                 }
             };
             let errors_before = state.as_ref().map_or(0, |s| s.consecutive_errors);
+            let failing = state
+                .as_ref()
+                .filter(|s| s.consecutive_errors > 0)
+                .map(|s| (s.failing_since, s.failing_notified, s.consecutive_errors));
             let mut moved_to = None;
             let result = self.refresh(feed, state, started, &mut moved_to).await;
             let ended = self.clock.now();
             report::log(&result, (ended - started).num_milliseconds());
             let mut outcome = report::outcome(feed, errors_before, &result, started, ended);
             outcome.moved_to = moved_to.map(String::from);
+            outcome.failing_notified = self.notify(feed, &result, &outcome, failing, ended);
             let (next_due, disabled) = (outcome.next_due, outcome.disable);
             if let Err(e) = self.writer.record(outcome).await {
                 warn!(error = %e, "cannot record the poll in the store");
@@ -208,6 +237,67 @@ impl Refresher {
         }
         .instrument(span)
         .await
+    }
+
+    /// Queues the notifications a poll calls for: `new_drafts` for its new
+    /// posts, `feed_disabled` on a 410, `feed_failing` once the run of
+    /// failures it ends (`failing`: when it began and whether it was
+    /// notified, and how many polls failed, from the state before the poll)
+    /// has lasted `notify_after`.
+    /// Returns whether `feed_failing` was sent, to be recorded.
+    fn notify(
+        &self,
+        feed: &FeedConfig,
+        result: &Result<Refreshed, FeedError>,
+        outcome: &crate::store::PollOutcome,
+        failing: Option<(Option<i64>, bool, u32)>,
+        ended: DateTime<Utc>,
+    ) -> bool {
+        let notifications = &self.notifications;
+        match result {
+            Ok(done) if !done.new_posts.is_empty() => {
+                notifications.send(&Event::NewDrafts {
+                    feed: feed.name.clone(),
+                    posts: done.new_posts.clone(),
+                });
+                false
+            }
+            Ok(_) => false,
+            // Only a 410 disables a feed (see `report::outcome`).
+            Err(_) if outcome.disable => {
+                notifications.send(&Event::FeedDisabled {
+                    feed: feed.name.clone(),
+                    url: feed.url.to_string(),
+                    status: 410,
+                    reason: "410 Gone".to_string(),
+                });
+                false
+            }
+            Err(err) => {
+                let (since, notified, errors_before) = match failing {
+                    Some((since, notified, errors)) => {
+                        (since.unwrap_or(outcome.polled_at), notified, errors)
+                    }
+                    None => (outcome.polled_at, false, 0),
+                };
+                let after = i64::try_from(self.config.notify_after.as_secs()).unwrap_or(i64::MAX);
+                if notified
+                    || !notifications.wants(EventKind::FeedFailing)
+                    || ended.timestamp().saturating_sub(since) < after
+                {
+                    return notified;
+                }
+                let since = DateTime::from_timestamp(since, 0).unwrap_or(ended);
+                notifications.send(&Event::FeedFailing {
+                    feed: feed.name.clone(),
+                    url: feed.url.to_string(),
+                    since: since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    last_error: err.to_string(),
+                    consecutive_errors: errors_before.saturating_add(1),
+                });
+                true
+            }
+        }
     }
 
     /// The steps of one poll, from fetch to the writer's answers. Sets
@@ -260,13 +350,15 @@ impl Refresher {
         report.interrupted = submitted.interrupted;
         // Written posts are waited for without a working slot.
         drop(working);
-        let (written, seen) = collect_answers(&self.writer, submitted.answers).await?;
-        report.written = written;
+        let (new_posts, seen) =
+            collect_answers(&self.writer, submitted.answers, submitted.posts).await?;
+        report.written = new_posts.len();
         report.seen += seen;
         Ok(Refreshed {
             report,
             validators: Some(validators),
             cache_hint: max_age.max(parsed.ttl),
+            new_posts,
         })
     }
 
@@ -329,6 +421,7 @@ impl Refresher {
         let selectors = Arc::new(selectors);
         let mut submitted = Submitted {
             answers: Vec::with_capacity(candidates.len()),
+            posts: Vec::with_capacity(candidates.len()),
             interrupted: false,
         };
         // Deciding reads each entry's HTML under "auto": a blocking task.
@@ -370,21 +463,27 @@ impl Refresher {
             {
                 chunk.push(next);
             }
-            let posts = self.build_posts(feed, &selectors, chunk, now).await?;
+            let (posts, summaries): (Vec<_>, Vec<_>) = self
+                .build_posts(feed, &selectors, chunk, now)
+                .await?
+                .into_iter()
+                .unzip();
             submitted.answers.extend(self.writer.submit(posts).await?);
+            submitted.posts.extend(summaries);
         }
         Ok(submitted)
     }
 
     /// Fetches the article page of each candidate whose decision says so
-    /// and builds the posts, HTML parsing and rendering in one blocking task.
+    /// and builds the posts, HTML parsing and rendering in one blocking task;
+    /// each with what a `new_drafts` notification says of it.
     async fn build_posts(
         &self,
         feed: &Arc<FeedConfig>,
         selectors: &Arc<FeedSelectors>,
         chunk: Vec<Decided>,
         now: DateTime<Utc>,
-    ) -> Result<Vec<PostToWrite>, FeedError> {
+    ) -> Result<Vec<(PostToWrite, NewPost)>, FeedError> {
         let mut pages = Vec::with_capacity(chunk.len());
         for (candidate, decision, _) in &chunk {
             let page = if decision.fetches() {
@@ -417,17 +516,29 @@ impl Refresher {
                         &selectors.options(),
                         now,
                     );
-                    PostToWrite {
+                    let file_name = config.post_format.file_name(&built.post);
+                    let summary = NewPost {
+                        title: built.post.title.clone(),
+                        url: built.urls.external().to_string(),
+                        file: file_name.clone(),
+                        date: built
+                            .post
+                            .date
+                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+                        draft: built.post.draft,
+                    };
+                    let post = PostToWrite {
                         feed: feed.name.clone(),
                         guid: candidate.item.guid,
                         urls: built.urls,
                         content: config.post_format.render(&built.post),
-                        file_name: config.post_format.file_name(&built.post),
+                        file_name,
                         title: built.post.title,
                         draft: built.post.draft,
                         source: built.source,
                         now: now.timestamp(),
-                    }
+                    };
+                    (post, summary)
                 })
                 .collect()
         })
@@ -442,21 +553,26 @@ type Decided = (Candidate, PageDecision, Option<Option<post::EntryText>>);
 /// The posts a poll handed to the writer, and whether shutdown cut it short.
 struct Submitted {
     answers: Vec<oneshot::Receiver<Result<Written, WriteError>>>,
+    /// What a notification says of each post, in the order of `answers`.
+    posts: Vec<NewPost>,
     interrupted: bool,
 }
 
-/// Waits for the writer's answers: how many posts were written and how many
-/// turned out to be known already; the first failure fails the poll (its
-/// posts stay claimed, and the next run finishes them).
+/// Waits for the writer's answers: the posts written (`posts` holds each
+/// submitted one, in order) and how many turned out to be known already;
+/// the first failure fails the poll (its posts stay claimed, and the next
+/// run finishes them).
 async fn collect_answers(
     writer: &Writer,
     answers: Vec<oneshot::Receiver<Result<Written, WriteError>>>,
-) -> Result<(usize, usize), FeedError> {
-    let (mut written, mut seen) = (0, 0);
+    posts: Vec<NewPost>,
+) -> Result<(Vec<NewPost>, usize), FeedError> {
+    let mut written = Vec::new();
+    let mut seen = 0;
     let mut first_error = None;
-    for answer in writer.answers(answers).await {
+    for (answer, post) in writer.answers(answers).await.into_iter().zip(posts) {
         match answer {
-            Some(Ok(Written::New)) => written += 1,
+            Some(Ok(Written::New { file })) => written.push(NewPost { file, ..post }),
             Some(Ok(Written::Seen)) => seen += 1,
             Some(Err(e)) => {
                 first_error.get_or_insert(FeedError::Write(e));

@@ -68,6 +68,9 @@ pub enum SetupError {
     /// The writer thread could not be started.
     #[error("cannot start the writer thread: {0}")]
     Thread(std::io::Error),
+    /// The notification client could not be built.
+    #[error(transparent)]
+    Notify(#[from] crate::notify::NotifyError),
 }
 
 // By hand rather than `#[from]`, which would also make the cause a
@@ -145,6 +148,8 @@ pub struct Refreshed {
     pub validators: Option<Validators>,
     /// `Cache-Control: max-age` or the feed's `<ttl>`.
     pub cache_hint: Option<Duration>,
+    /// The posts written, for the `new_drafts` notification.
+    pub new_posts: Vec<crate::notify::NewPost>,
 }
 
 /// What one poll came to, for whoever started it.
@@ -209,6 +214,7 @@ pub fn outcome(
         disable: false,
         complete: false,
         moved_to: None,
+        failing_notified: false,
     };
     let next = match result {
         // Shutdown came mid-poll: keep the old validators and come back at
@@ -308,6 +314,7 @@ mod tests {
                     last_modified: None,
                 }),
                 cache_hint: None,
+                new_posts: Vec::new(),
             })
         };
         let min = 60;

@@ -36,6 +36,11 @@ pub struct FeedState {
     /// Unix time of the first poll of the current run that saw the
     /// permanent redirect to `moved_to`.
     pub moved_since: Option<i64>,
+    /// Unix time of the first failed poll of the current run of failures;
+    /// `None` while the feed succeeds.
+    pub failing_since: Option<i64>,
+    /// `feed_failing` was sent for the current run of failures.
+    pub failing_notified: bool,
 }
 
 /// How long a feed's URL must redirect permanently, on every poll, before
@@ -104,6 +109,9 @@ pub struct PollOutcome {
     /// Where the feed's URL redirected permanently at this poll; `None`
     /// (no redirect, a temporary one, a failed fetch) ends a run of them.
     pub moved_to: Option<String>,
+    /// `feed_failing` was sent at this (failed) poll; kept until a poll
+    /// succeeds, so it is sent once per run of failures.
+    pub failing_notified: bool,
 }
 
 impl Store {
@@ -114,7 +122,7 @@ impl Store {
             .prepare_cached(
                 "SELECT name, url, etag, last_modified, last_poll, last_status, last_error,
                         consecutive_errors, next_due, first_poll_done, disabled,
-                        moved_to, moved_since
+                        moved_to, moved_since, failing_since, failing_notified
                  FROM feeds WHERE name = ?1",
             )?
             .query_row([name], |row| {
@@ -134,6 +142,8 @@ impl Store {
                     disabled: row.get(10)?,
                     moved_to: row.get(11)?,
                     moved_since: row.get(12)?,
+                    failing_since: row.get(13)?,
+                    failing_notified: row.get(14)?,
                 })
             })
             .optional()?;
@@ -148,7 +158,9 @@ impl Store {
     /// done and, on a fetched body, replaces the validators. A failure keeps
     /// the validators and counts one more consecutive error. A permanent
     /// redirect to the target the last poll of the same URL saw keeps its
-    /// `moved_since`; any other poll starts a new run, or none.
+    /// `moved_since`; any other poll starts a new run, or none. A failure
+    /// starts a run of failures (`failing_since`) unless one is going on; a
+    /// success ends it and forgets that `feed_failing` was sent.
     pub fn record_poll(&mut self, poll: &PollOutcome) -> Result<(), StoreError> {
         self.check_batch_alive()?;
         // A success clears the error and resets the count, a failure counts
@@ -160,10 +172,14 @@ impl Store {
             .prepare_cached(
                 "INSERT INTO feeds (name, url, last_poll, next_due, last_status, last_error,
                                     consecutive_errors, first_poll_done, disabled, etag, last_modified,
-                                    moved_to, moved_since)
+                                    moved_to, moved_since, failing_since, failing_notified)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, iif(?6 IS NULL, 0, 1), ?7, ?8, ?9, ?10,
-                         ?12, iif(?12 IS NULL, NULL, ?3))
+                         ?12, iif(?12 IS NULL, NULL, ?3), iif(?6 IS NULL, NULL, ?3), ?13)
                  ON CONFLICT (name) DO UPDATE SET
+                    failing_since = iif(excluded.last_error IS NULL, NULL,
+                                        coalesce(failing_since, excluded.failing_since)),
+                    failing_notified = iif(excluded.last_error IS NULL, 0,
+                                           failing_notified OR excluded.failing_notified),
                     moved_since = iif(excluded.moved_to IS NOT NULL AND moved_to IS excluded.moved_to
                                         AND url IS excluded.url,
                                       coalesce(moved_since, excluded.moved_since),
@@ -191,6 +207,7 @@ impl Store {
                 last_modified,
                 poll.error.is_none() && poll.validators.is_some(),
                 poll.moved_to,
+                poll.error.is_some() && poll.failing_notified,
             ])?;
         Ok(())
     }

@@ -114,6 +114,13 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     ALTER TABLE feeds ADD COLUMN moved_since INTEGER;",
         then: None,
     },
+    // 7: notifications (issue 16): when the feed's current run of failed
+    // polls began, and whether `feed_failing` was sent for it.
+    Migration {
+        sql: "ALTER TABLE feeds ADD COLUMN failing_since INTEGER;
+    ALTER TABLE feeds ADD COLUMN failing_notified INTEGER NOT NULL DEFAULT 0;",
+        then: None,
+    },
 ];
 
 /// Version 4's new tables, before the entries are copied into them.

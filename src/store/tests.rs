@@ -725,6 +725,8 @@ fn version_4_gets_the_filtered_index_and_the_moved_columns() {
         "DROP INDEX entries_filtered;
          ALTER TABLE feeds DROP COLUMN moved_to;
          ALTER TABLE feeds DROP COLUMN moved_since;
+         ALTER TABLE feeds DROP COLUMN failing_since;
+         ALTER TABLE feeds DROP COLUMN failing_notified;
          PRAGMA user_version = 4;",
     )
     .expect("back to version 4");
@@ -749,6 +751,16 @@ fn version_4_gets_the_filtered_index_and_the_moved_columns() {
         )
         .expect("query");
     assert_eq!(moved_columns, 2);
+    let failing_columns: i64 = store
+        .conn
+        .query_row(
+            "SELECT count(*) FROM pragma_table_info('feeds')
+             WHERE name IN ('failing_since', 'failing_notified')",
+            [],
+            |row| row.get(0),
+        )
+        .expect("query");
+    assert_eq!(failing_columns, 2, "version 7's columns");
 }
 
 /// A successful poll of feed `F` at `url` and `at` that saw `moved_to`.
@@ -764,7 +776,36 @@ fn poll_at(url: &str, at: i64, moved_to: Option<&str>) -> PollOutcome {
         disable: false,
         complete: true,
         moved_to: moved_to.map(str::to_string),
+        failing_notified: false,
     }
+}
+
+#[test]
+fn a_run_of_failures_keeps_its_start_and_notified_flag_until_a_success() {
+    let mut store = Store::open_in_memory().expect("store");
+    let fail = |at: i64, notified: bool| PollOutcome {
+        error: Some("boom".to_string()),
+        status: "error".to_string(),
+        failing_notified: notified,
+        ..poll_at("https://f.example/feed", at, None)
+    };
+    let state = |store: &Store| store.feed_state("F").expect("state").expect("row");
+    store.record_poll(&fail(100, false)).expect("record");
+    assert_eq!(state(&store).failing_since, Some(100));
+    store.record_poll(&fail(200, true)).expect("record");
+    store.record_poll(&fail(300, false)).expect("record");
+    let s = state(&store);
+    assert_eq!(
+        (s.failing_since, s.failing_notified, s.consecutive_errors),
+        (Some(100), true, 3)
+    );
+    store
+        .record_poll(&poll_at("https://f.example/feed", 400, None))
+        .expect("record");
+    let s = state(&store);
+    assert_eq!((s.failing_since, s.failing_notified), (None, false));
+    store.record_poll(&fail(500, false)).expect("record");
+    assert_eq!(state(&store).failing_since, Some(500), "a new run");
 }
 
 #[test]

@@ -28,8 +28,13 @@ pub(super) fn write_claimed(store: &Mutex<Store>, dir: &Path, durable: bool, bat
         });
         match placed {
             Ok(path) => {
+                let file = path
+                    .strip_prefix(dir)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
                 written.push((i, c.id, path));
-                results.push(Ok(Written::New));
+                results.push(Ok(Written::New { file }));
             }
             // The claim stays pending; the next run writes it.
             Err(e) => results.push(Err(e)),

@@ -85,10 +85,14 @@ pub struct PostToWrite {
 }
 
 /// What became of a submitted post.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Written {
     /// Its file was written and is durable.
-    New,
+    New {
+        /// The file's name under the output folder (the one asked for, or
+        /// the next free one).
+        file: String,
+    },
     /// The article was known already (under another URL or guid, or
     /// earlier in the same batch): no file.
     Seen,

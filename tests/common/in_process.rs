@@ -167,11 +167,23 @@ impl InProcessDaemon {
         clock: Arc<PausedClock>,
         server: Arc<ScriptedServer>,
     ) -> InProcessDaemon {
+        InProcessDaemon::start_with_deliver(config_path, clock, server, None)
+    }
+
+    /// As [`InProcessDaemon::start`], sending notifications through
+    /// `deliver` (over HTTP when `None`).
+    pub fn start_with_deliver(
+        config_path: &std::path::Path,
+        clock: Arc<PausedClock>,
+        server: Arc<ScriptedServer>,
+        deliver: Option<Arc<dyn linkpost::notify::Deliver>>,
+    ) -> InProcessDaemon {
         let config = linkpost::config::Config::load(config_path).expect("valid config");
         let store = Store::open(&config.database).expect("open store");
         let shared = Shared {
             fetcher: Some(server),
             clock,
+            deliver,
             ..Shared::new(store)
         };
         let store = Arc::clone(&shared.store);
