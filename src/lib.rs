@@ -64,6 +64,7 @@ pub mod extract;
 pub mod feed;
 pub mod fetch;
 pub mod filter;
+pub mod metrics;
 pub mod opml;
 pub mod output;
 pub mod post;

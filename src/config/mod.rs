@@ -55,6 +55,8 @@ pub const DEFAULT_REJECT_KEEP: Duration = Duration::from_secs(30 * 24 * 60 * 60)
 /// Address `linkpost review` listens on when neither `--listen` nor
 /// `review_listen` says.
 pub const DEFAULT_REVIEW_LISTEN: &str = "127.0.0.1:8787";
+/// The address the example config and the README give `http_listen`.
+pub const EXAMPLE_HTTP_LISTEN: &str = "127.0.0.1:9464";
 /// Intervals below this are accepted with a warning.
 pub const MIN_RECOMMENDED_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -151,6 +153,9 @@ pub struct Config {
     /// The review page's password (`review_token`), required to listen on
     /// anything but loopback; an empty value is none.
     pub review_token: Option<String>,
+    /// Where `run` serves `/metrics` and `/healthz` (`http_listen`), if at
+    /// all; any address (the metrics are no secret).
+    pub http_listen: Option<std::net::SocketAddr>,
     /// How long a rejected draft is kept, restorable, before it is removed.
     pub reject_keep: Duration,
     /// The feeds, in file order.
@@ -394,6 +399,23 @@ impl Config {
                 ),
             ));
         }
+        let http_listen = match &raw.http_listen {
+            Some(addr) => Some(
+                addr.get_ref()
+                    .trim()
+                    .parse::<std::net::SocketAddr>()
+                    .map_err(|e| {
+                        v.invalid(
+                            addr.span(),
+                            "http_listen",
+                            format!(
+                                "{e}; write an address and port such as \"{EXAMPLE_HTTP_LISTEN}\""
+                            ),
+                        )
+                    })?,
+            ),
+            None => None,
+        };
         let reject_keep = match &raw.reject_keep {
             Some(d) => v.duration(d, "reject_keep")?,
             None => DEFAULT_REJECT_KEEP,
@@ -432,6 +454,7 @@ impl Config {
             durable_writes: raw.durable_writes.unwrap_or(true),
             review_listen,
             review_token,
+            http_listen,
             reject_keep,
             feeds,
             rules,
@@ -833,5 +856,20 @@ mod tests {
         );
         assert_eq!(cfg.feeds[0].summary_selector, [".post-content", "article"]);
         assert_eq!(cfg.warnings.len(), 1, "short interval warns");
+    }
+
+    #[test]
+    fn http_listen_takes_any_address_and_names_its_line_when_invalid() {
+        let feed = "[[feed]]\nname = \"A\"\nurl = \"file:a.xml\"\n";
+        let cfg = parse(&format!("http_listen = \"0.0.0.0:9464\"\n{feed}")).expect("valid");
+        assert_eq!(cfg.http_listen, Some("0.0.0.0:9464".parse().expect("addr")));
+        assert_eq!(parse(feed).expect("valid").http_listen, None);
+        let err = parse(&format!("\nhttp_listen = \"localhost\"\n{feed}"))
+            .expect_err("no port")
+            .to_string();
+        assert!(
+            err.contains("linkpost.toml:2: http_listen:") && err.contains("127.0.0.1:9464"),
+            "{err}"
+        );
     }
 }

@@ -33,6 +33,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, FeedConfig};
 use crate::feed::{self, ParseError};
 use crate::fetch::{Fetch, FetchOutcome, Fetched, Fetcher, HostLimiter, Validators};
+use crate::metrics::{Metrics, PollResult};
 use crate::post::{self, render_post};
 use crate::store::{FeedState, Store, StoreError, lock_shared};
 use crate::writer::{PostToWrite, WriteError, Writer, Written};
@@ -72,6 +73,8 @@ pub struct Shared {
     pub clock: Arc<dyn Clock>,
     /// Fetches feeds and pages; `None` builds a [`Fetcher`] from each config.
     pub fetcher: Option<Arc<dyn Fetch>>,
+    /// What polls and the writer count, for `/metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Shared {
@@ -82,6 +85,7 @@ impl Shared {
             stopping: Arc::new(AtomicBool::new(false)),
             clock: Arc::new(SystemClock),
             fetcher: None,
+            metrics: Arc::new(Metrics::new()),
         }
     }
 }
@@ -102,6 +106,7 @@ pub struct Refresher {
     /// is fetched while posts are written.
     working: Arc<Semaphore>,
     stopping: Arc<AtomicBool>,
+    metrics: Arc<Metrics>,
 }
 
 impl Refresher {
@@ -117,6 +122,7 @@ impl Refresher {
             config.output_dir.clone(),
             config.durable_writes,
             shared.clock.moves_when_idle(),
+            Arc::clone(&shared.metrics),
         )?;
         Ok(Refresher {
             fetcher,
@@ -126,6 +132,7 @@ impl Refresher {
             store: Arc::clone(&shared.store),
             clock: Arc::clone(&shared.clock),
             stopping: Arc::clone(&shared.stopping),
+            metrics: Arc::clone(&shared.metrics),
             config,
         })
     }
@@ -197,6 +204,8 @@ impl Refresher {
             let mut outcome = report::outcome(feed, errors_before, &result, started, ended);
             outcome.moved_to = moved_to.map(String::from);
             let (next_due, disabled) = (outcome.next_due, outcome.disable);
+            self.metrics
+                .poll(poll_result(&result, disabled), ended.timestamp());
             if let Err(e) = self.writer.record(outcome).await {
                 warn!(error = %e, "cannot record the poll in the store");
             }
@@ -284,10 +293,13 @@ impl Refresher {
             .filter(|s| s.url == feed.url.as_str() && s.first_poll_done)
             .map(|s| s.validators);
         let _host = self.hosts.acquire(&feed.url).await;
+        let started = tokio::time::Instant::now();
         let fetched = self
             .fetcher
             .fetch_feed(&feed.url, &feed.http, validators.as_ref())
-            .await?;
+            .await;
+        self.metrics.fetch_duration(started.elapsed());
+        let fetched = fetched?;
         *moved_to = fetched.moved_to().cloned();
         match fetched.outcome {
             FetchOutcome::NotModified => Ok(None),
@@ -435,6 +447,17 @@ impl Refresher {
                 .collect()
         })
         .await?)
+    }
+}
+
+/// The metrics' kind of a poll that came to `result`.
+fn poll_result(result: &Result<Refreshed, FeedError>, disabled: bool) -> PollResult {
+    match result {
+        Ok(done) if done.report.not_modified => PollResult::NotModified,
+        Ok(done) if done.report.written > 0 => PollResult::New,
+        Ok(_) => PollResult::NothingNew,
+        Err(_) if disabled => PollResult::Gone,
+        Err(_) => PollResult::Error,
     }
 }
 

@@ -180,6 +180,7 @@ impl InProcessDaemon {
         let options = DaemonOptions {
             config_path: config_path.to_path_buf(),
             shutdown_grace: Duration::from_secs(10),
+            health: None,
         };
         let task = tokio::spawn(async move {
             let mut notifier = StatusNotifier(status_tx);
