@@ -45,9 +45,11 @@
 //!   the CLI and the page.
 //! - [`web`]: the review page (axum): routes, the `Host`/token/CSRF checks
 //!   and headers (`security`), templates (`page`, `templates/`), with its
-//!   script and style from `static/`.
+//!   script and style from `static/`; `/metrics` and `/healthz`
+//!   (`telemetry`), on `http_listen` and on the page's listener in `run`.
+//! - [`metrics`]: what polls and the writer count (`prometheus-client`).
 //! - [`daemon`]: the due queue (pure), the scheduler shell, Unix signals,
-//!   systemd notify.
+//!   systemd notify, the loop's heartbeat (`health`).
 //! - [`clock`]: the time, passed in so tests can pause it.
 //!
 //! `feed`, `extract`, `canon`, `post` and the schedule maths are pure and
