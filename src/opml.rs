@@ -5,7 +5,7 @@
 //! `category` attribute as tags. It is hostile input: the file is capped at
 //! [`MAX_OPML_SIZE`], nesting at [`MAX_DEPTH`], the feeds at
 //! [`MAX_FEEDS`], and a document type that declares entities (the "billion
-//! laughs") is refused, never expanded. [`write`] makes the OPML 2.0 file
+//! laughs") is refused, never expanded. [`write()`] makes the OPML 2.0 file
 //! `export-opml` prints: feeds grouped in a folder named by their first
 //! tag, every tag in `category`, so that readers see folders and an import
 //! gets every tag back.
