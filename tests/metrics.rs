@@ -203,6 +203,52 @@ async fn metrics_after_polls_of_a_good_and_a_failing_feed() {
     assert_eq!(code, 0, "{log}");
 }
 
+/// The address `linkpost run` logged for its review page, once it has.
+fn page_addr(daemon: &Daemon) -> Option<String> {
+    let log = daemon.log();
+    let line = log.lines().find(|l| l.contains("review page listening"))?;
+    let url = line.split("url=http://").nth(1)?;
+    Some(url.split('/').next()?.to_string())
+}
+
+#[tokio::test]
+async fn one_address_for_both_serves_metrics_once_on_the_review_page() {
+    let dir = TestDir::new(
+        "review_listen = \"127.0.0.1:0\"\nhttp_listen = \"127.0.0.1:0\"\n\
+         [[feed]]\nname = \"Local\"\nurl = \"file:local.xml\"\ninterval = \"1h\"\nfetch_article = false\n",
+    );
+    let folder = dir.config_path().parent().expect("folder").to_path_buf();
+    std::fs::write(
+        folder.join("local.xml"),
+        rss("https://blog.example", &[("a", 1)]),
+    )
+    .expect("write feed");
+    let daemon = Daemon::start(&dir.config_path());
+    wait_until("the review page address in the log", LONG, || {
+        page_addr(&daemon).is_some()
+    })
+    .await;
+    let addr = page_addr(&daemon).expect("logged");
+    wait_until("the poll in /metrics on the page's listener", LONG, || {
+        let (status, text) = get(&addr, "/metrics", None);
+        status == 200
+            && value(&parse(&text), "linkpost_polls_total", &[("result", "new")]) == Some(1.0)
+    })
+    .await;
+    let (status, body) = get(&addr, "/healthz", None);
+    assert_eq!((status, body.as_str()), (200, "ok\n"));
+    assert!(metrics_addr(&daemon).is_none(), "no second listener");
+    assert!(
+        daemon
+            .log()
+            .contains("metrics served on the review page's listener"),
+        "{}",
+        daemon.log()
+    );
+    let (code, log) = daemon.stop(LONG).await;
+    assert_eq!(code, 0, "{log}");
+}
+
 #[tokio::test(start_paused = true)]
 async fn healthz_is_503_while_the_scheduler_loop_is_stalled() {
     let _guard = HangGuard::new("healthz_stalled", LONG);

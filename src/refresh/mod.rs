@@ -189,6 +189,8 @@ impl Refresher {
                 Ok(state) => state,
                 Err(err) => {
                     warn!(error = %err, "cannot read the feed's state");
+                    self.metrics
+                        .poll(PollResult::Error, self.clock.now().timestamp());
                     return Polled {
                         report: Err(err),
                         next_due: None,
