@@ -32,7 +32,8 @@ pub enum PollResult {
 }
 
 impl PollResult {
-    /// Every kind, in label order.
+    /// Every kind, in declaration order (a kind's index in `ALL` is its
+    /// discriminant).
     pub const ALL: [PollResult; 5] = [
         PollResult::New,
         PollResult::NothingNew,
@@ -59,7 +60,7 @@ type PollLabels = [(&'static str, &'static str); 1];
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
-    /// One counter per [`PollResult`], in [`PollResult::ALL`]'s order.
+    /// One counter per [`PollResult`], indexed by its discriminant.
     polls: [Counter; 5],
     posts_written: Counter,
     fetch_duration: Histogram,
@@ -152,11 +153,7 @@ impl Metrics {
     /// Counts a finished poll; a successful one (fetched or 304) at Unix
     /// time `ended` also sets the last successful poll time.
     pub fn poll(&self, result: PollResult, ended: i64) {
-        let index = PollResult::ALL
-            .iter()
-            .position(|&k| k == result)
-            .unwrap_or(0);
-        self.polls[index].inc();
+        self.polls[result as usize].inc();
         if matches!(
             result,
             PollResult::New | PollResult::NothingNew | PollResult::NotModified
@@ -197,10 +194,7 @@ impl Metrics {
 
     /// Polls counted so far with `result`.
     pub fn polls(&self, result: PollResult) -> u64 {
-        PollResult::ALL
-            .iter()
-            .position(|&k| k == result)
-            .map_or(0, |i| self.polls[i].get())
+        self.polls[result as usize].get()
     }
 
     /// The whole exposition, `# EOF` included, as [`CONTENT_TYPE`].
@@ -246,6 +240,26 @@ mod tests {
             assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
         }
         assert_eq!(metrics.polls(PollResult::Error), 1);
+    }
+
+    #[test]
+    fn each_kind_counts_on_its_own_label() {
+        let metrics = Metrics::new();
+        for (i, kind) in PollResult::ALL.into_iter().enumerate() {
+            assert_eq!(kind as usize, i, "ALL is in declaration order");
+            for _ in 0..=i {
+                metrics.poll(kind, 0);
+            }
+        }
+        let text = metrics.encode();
+        for (i, kind) in PollResult::ALL.into_iter().enumerate() {
+            let line = format!(
+                "linkpost_polls_total{{result=\"{}\"}} {}",
+                kind.as_str(),
+                i + 1
+            );
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
     }
 
     #[test]
