@@ -131,8 +131,9 @@ pub async fn run(
     if let Some(health) = &health {
         health.set_watchdog(watchdog_every);
     }
-    // One tick pings systemd's watchdog and keeps the heartbeat fresh: the
-    // loop is alive for /healthz exactly when systemd gets its pings.
+    // One tick pings systemd's watchdog and makes the loop go round (and
+    // beat) when nothing else happens: a loop that stops going round stops
+    // both, so /healthz says stuck when systemd stops getting pings.
     let beat_every = watchdog_every.or_else(|| health.as_ref().map(|h| h.stuck_after()));
     let mut ticks = tokio::time::interval(beat_every.map_or(MAX_IDLE, |d| d / 2));
 
