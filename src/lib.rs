@@ -49,8 +49,11 @@
 //! - [`notify`]: `[[notify]]` webhooks: the events and their JSON bodies
 //!   (`event`), the signed POST and its retry rule (`deliver`), a bounded
 //!   queue and sender task per target that no poll waits for.
+//!   script and style from `static/`; `/metrics` and `/healthz`
+//!   (`telemetry`), on `http_listen` and on the page's listener in `run`.
+//! - [`metrics`]: what polls and the writer count (`prometheus-client`).
 //! - [`daemon`]: the due queue (pure), the scheduler shell, Unix signals,
-//!   systemd notify.
+//!   systemd notify, the loop's heartbeat (`health`).
 //! - [`clock`]: the time, passed in so tests can pause it.
 //!
 //! `feed`, `extract`, `canon`, `post` and the schedule maths are pure and
@@ -67,6 +70,7 @@ pub mod extract;
 pub mod feed;
 pub mod fetch;
 pub mod filter;
+pub mod metrics;
 pub mod notify;
 pub mod opml;
 pub mod output;

@@ -39,6 +39,7 @@ fn the_shipped_example_sets_every_key() {
         "durable_writes",
         "review_listen",
         "review_token",
+        "http_listen",
         "reject_keep",
         "notify_after",
         "tags_from_categories",

@@ -58,6 +58,8 @@ pub const DEFAULT_REVIEW_LISTEN: &str = "127.0.0.1:8787";
 /// How long a feed must fail, on every poll, before `feed_failing` is sent
 /// (`notify_after`).
 pub const DEFAULT_NOTIFY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+/// The address the example config and the README give `http_listen`.
+pub const EXAMPLE_HTTP_LISTEN: &str = "127.0.0.1:9464";
 /// Intervals below this are accepted with a warning.
 pub const MIN_RECOMMENDED_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -154,6 +156,9 @@ pub struct Config {
     /// The review page's password (`review_token`), required to listen on
     /// anything but loopback; an empty value is none.
     pub review_token: Option<String>,
+    /// Where `run` serves `/metrics` and `/healthz` (`http_listen`), if at
+    /// all; any address (the metrics are no secret).
+    pub http_listen: Option<std::net::SocketAddr>,
     /// How long a rejected draft is kept, restorable, before it is removed.
     pub reject_keep: Duration,
     /// How post files are written: `front_matter`, `body_template`,
@@ -479,6 +484,23 @@ impl Config {
                 ),
             ));
         }
+        let http_listen = match &raw.http_listen {
+            Some(addr) => Some(
+                addr.get_ref()
+                    .trim()
+                    .parse::<std::net::SocketAddr>()
+                    .map_err(|e| {
+                        v.invalid(
+                            addr.span(),
+                            "http_listen",
+                            format!(
+                                "{e}; write an address and port such as \"{EXAMPLE_HTTP_LISTEN}\""
+                            ),
+                        )
+                    })?,
+            ),
+            None => None,
+        };
         let reject_keep = match &raw.reject_keep {
             Some(d) => v.duration(d, "reject_keep")?,
             None => DEFAULT_REJECT_KEEP,
@@ -528,6 +550,7 @@ impl Config {
             durable_writes: raw.durable_writes.unwrap_or(true),
             review_listen,
             review_token,
+            http_listen,
             reject_keep,
             post_format,
             feeds,
@@ -1052,6 +1075,21 @@ mod tests {
         let err = message("filename_template = \"{yyyy}/{slug}/index.md\"\n");
         assert!(
             err.contains("filename_template:") && err.contains("folders"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn http_listen_takes_any_address_and_names_its_line_when_invalid() {
+        let feed = "[[feed]]\nname = \"A\"\nurl = \"file:a.xml\"\n";
+        let cfg = parse(&format!("http_listen = \"0.0.0.0:9464\"\n{feed}")).expect("valid");
+        assert_eq!(cfg.http_listen, Some("0.0.0.0:9464".parse().expect("addr")));
+        assert_eq!(parse(feed).expect("valid").http_listen, None);
+        let err = parse(&format!("\nhttp_listen = \"localhost\"\n{feed}"))
+            .expect_err("no port")
+            .to_string();
+        assert!(
+            err.contains("linkpost.toml:2: http_listen:") && err.contains("127.0.0.1:9464"),
             "{err}"
         );
     }

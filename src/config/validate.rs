@@ -34,6 +34,7 @@ pub struct RawConfig {
     pub(super) durable_writes: Option<bool>,
     pub(super) review_listen: Option<Spanned<String>>,
     pub(super) review_token: Option<Spanned<String>>,
+    pub(super) http_listen: Option<Spanned<String>>,
     pub(super) reject_keep: Option<Spanned<String>>,
     pub(super) front_matter: Option<Spanned<String>>,
     pub(super) body_template: Option<Spanned<String>>,

@@ -12,6 +12,9 @@
 //! `concurrency` and per-host limits. A reload swaps the refresher; polls in
 //! flight finish with the config they started with. A stop lets polls in
 //! flight finish their current entry, bounded by a grace period, then returns.
+//!
+//! The loop records a heartbeat in [`Health`] each time round (for
+//! `/healthz`) and keeps the feed gauges of [`Metrics`] current.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -24,13 +27,16 @@ use tracing::{debug, error, info, warn};
 
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError, FeedConfig};
+use crate::metrics::Metrics;
 use crate::refresh::{self, PassError, Polled, Refresher, Shared};
 
+pub mod health;
 pub mod lateness;
 pub mod queue;
 pub mod signals;
 pub mod systemd;
 
+pub use health::{Health, Liveness};
 pub use lateness::{LatenessSummary, LatenessWindow};
 pub use queue::DueQueue;
 
@@ -74,6 +80,10 @@ pub struct DaemonOptions {
     pub config_path: PathBuf,
     /// Time in-flight polls get to finish after [`Signal::Shutdown`].
     pub shutdown_grace: Duration,
+    /// Where the loop records its heartbeat for `/healthz`, if it is
+    /// served: the loop then goes round at least every half
+    /// [`Health::stuck_after`], even when no feed is due.
+    pub health: Option<Arc<Health>>,
 }
 
 /// Longest sleep before the schedule is looked at again while feeds wait.
@@ -105,15 +115,33 @@ pub async fn run(
     let refresher = Arc::new(Refresher::new(Arc::new(config), &shared)?);
     let recovered = refresh::recover(&refresher).await?;
     if recovered > 0 {
+        shared.metrics.posts_written(recovered);
         info!(recovered, "finished posts interrupted by an earlier run");
     }
-    let mut daemon = Daemon::start(refresher, Arc::clone(&shared.clock)).await?;
+    let mut daemon = Daemon::start(
+        refresher,
+        Arc::clone(&shared.clock),
+        Arc::clone(&shared.metrics),
+    )
+    .await?;
     notifier.ready();
     info!(feeds = daemon.feeds.len(), "daemon started");
     let watchdog_every = notifier.watchdog_interval();
-    let mut watchdog = tokio::time::interval(watchdog_every.map_or(MAX_IDLE, |d| d / 2));
+    let health = options.health.clone();
+    if let Some(health) = &health {
+        health.set_watchdog(watchdog_every);
+    }
+    // One tick pings systemd's watchdog and makes the loop go round (and
+    // beat) when nothing else happens: a loop that stops going round stops
+    // both, so /healthz says stuck when systemd stops getting pings.
+    let beat_every = watchdog_every.or_else(|| health.as_ref().map(|h| h.stuck_after()));
+    let mut ticks = tokio::time::interval(beat_every.map_or(MAX_IDLE, |d| d / 2));
 
     loop {
+        if let Some(health) = &health {
+            health.stall_point().await;
+            health.beat();
+        }
         daemon.start_due_polls();
         notifier.status(&daemon.status());
         // No feed waiting, or no room for another poll, means nothing to
@@ -129,7 +157,11 @@ pub async fn run(
                 daemon.finished(joined);
             }
             () = sleep_or_wait(sleep) => {}
-            _ = watchdog.tick(), if watchdog_every.is_some() => notifier.watchdog(),
+            _ = ticks.tick(), if beat_every.is_some() => {
+                if watchdog_every.is_some() {
+                    notifier.watchdog();
+                }
+            }
         }
         daemon.report_schedule();
     }
@@ -172,11 +204,28 @@ struct Daemon {
     lateness: LatenessWindow,
     /// Unix milliseconds of the last schedule report.
     reported_ms: i64,
+    metrics: Arc<Metrics>,
+    /// Configured feeds whose last poll failed, and disabled ones: kept
+    /// from each poll's outcome, read from the store at start and reload.
+    in_backoff: HashSet<String>,
+    disabled: HashSet<String>,
+}
+
+/// What the daemon reads of a feed at start and on reload.
+#[derive(Debug, Clone, Copy, Default)]
+struct Scheduled {
+    next_due: Option<i64>,
+    disabled: bool,
+    failing: bool,
 }
 
 impl Daemon {
     /// The daemon for `refresher`'s config, its queue read from the store.
-    async fn start(refresher: Arc<Refresher>, clock: Arc<dyn Clock>) -> Result<Daemon, PassError> {
+    async fn start(
+        refresher: Arc<Refresher>,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
+    ) -> Result<Daemon, PassError> {
         let mut daemon = Daemon {
             feeds: HashMap::new(),
             queue: DueQueue::new(),
@@ -188,6 +237,9 @@ impl Daemon {
             started_ms: clock.now().timestamp_millis(),
             lateness: LatenessWindow::default(),
             reported_ms: clock.now().timestamp_millis(),
+            metrics,
+            in_backoff: HashSet::new(),
+            disabled: HashSet::new(),
             refresher,
             clock,
         };
@@ -198,14 +250,19 @@ impl Daemon {
 
     /// Reads every feed's stored due time and disabled flag: the one store
     /// read of a start or a reload.
-    async fn read_schedule(
-        refresher: &Refresher,
-    ) -> Result<HashMap<String, (Option<i64>, bool)>, PassError> {
+    async fn read_schedule(refresher: &Refresher) -> Result<HashMap<String, Scheduled>, PassError> {
         Ok(refresher
             .with_store::<_, PassError, _>(|s| s.schedule_states())
             .await?
             .into_iter()
-            .map(|s| (s.name, (s.next_due, s.disabled)))
+            .map(|s| {
+                let scheduled = Scheduled {
+                    next_due: s.next_due,
+                    disabled: s.disabled,
+                    failing: s.failing,
+                };
+                (s.name, scheduled)
+            })
             .collect())
     }
 
@@ -213,7 +270,7 @@ impl Daemon {
     /// at the due time it has in memory, else the one `schedule` holds for
     /// it (now, if never polled); disabled feeds and feeds no longer
     /// configured leave the queue.
-    fn load_feeds(&mut self, schedule: &HashMap<String, (Option<i64>, bool)>) {
+    fn load_feeds(&mut self, schedule: &HashMap<String, Scheduled>) {
         self.feeds = self
             .refresher
             .config
@@ -222,15 +279,45 @@ impl Daemon {
             .map(|f| (f.name.clone(), Arc::new(f.clone())))
             .collect();
         let mut queue = DueQueue::new();
+        self.in_backoff.clear();
+        self.disabled.clear();
         for name in self.feeds.keys() {
-            let (stored_due, disabled) = schedule.get(name).copied().unwrap_or((None, false));
-            if disabled || self.running.contains(name) {
+            let stored = schedule.get(name).copied().unwrap_or_default();
+            if stored.disabled {
+                self.disabled.insert(name.clone());
+            } else if stored.failing {
+                self.in_backoff.insert(name.clone());
+            }
+            if stored.disabled || self.running.contains(name) {
                 continue;
             }
-            let due = self.queue.due(name).or(stored_due).unwrap_or(0);
+            let due = self.queue.due(name).or(stored.next_due).unwrap_or(0);
             queue.set(name, due);
         }
         self.queue = queue;
+        self.update_feed_gauges();
+    }
+
+    /// Sets the metrics' feeds in backoff and disabled.
+    fn update_feed_gauges(&self) {
+        self.metrics
+            .feeds(self.in_backoff.len(), self.disabled.len());
+    }
+
+    /// Notes whether `name`'s last poll failed or disabled it.
+    fn note_health(&mut self, name: &str, failed: bool, disabled: bool) {
+        if !self.feeds.contains_key(name) {
+            return; // removed by a reload while it was polled
+        }
+        if disabled {
+            self.in_backoff.remove(name);
+            self.disabled.insert(name.to_string());
+        } else if failed {
+            self.in_backoff.insert(name.to_string());
+        } else {
+            self.in_backoff.remove(name);
+        }
+        self.update_feed_gauges();
     }
 
     /// Starts a poll task for every feed due now, as long as fewer than
@@ -321,6 +408,7 @@ impl Daemon {
                     Ok(report) => self.written_since_start += report.written,
                     Err(_) => self.failures_since_start += 1,
                 }
+                self.note_health(&name, polled.report.is_err(), polled.disabled);
                 if polled.disabled {
                     return;
                 }
@@ -331,6 +419,7 @@ impl Daemon {
                 // A panic in a poll is a bug; the feed is retried after its interval.
                 error!(feed = %name, error = %e, "a poll task failed");
                 self.failures_since_start += 1;
+                self.note_health(&name, true, false);
                 None
             }
         };

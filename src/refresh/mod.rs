@@ -33,6 +33,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, FeedConfig};
 use crate::feed::{self, ParseError};
 use crate::fetch::{Fetch, FetchOutcome, Fetched, Fetcher, HostLimiter, Validators};
+use crate::metrics::{Metrics, PollResult};
 use crate::notify::{Deliver, Event, EventKind, HttpDeliver, NewPost, Notifications};
 use crate::post;
 use crate::store::{FeedState, Store, StoreError, lock_shared};
@@ -75,6 +76,8 @@ pub struct Shared {
     pub fetcher: Option<Arc<dyn Fetch>>,
     /// Sends notifications; `None` posts them over HTTP ([`HttpDeliver`]).
     pub deliver: Option<Arc<dyn Deliver>>,
+    /// What polls and the writer count, for `/metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Shared {
@@ -86,6 +89,7 @@ impl Shared {
             clock: Arc::new(SystemClock),
             fetcher: None,
             deliver: None,
+            metrics: Arc::new(Metrics::new()),
         }
     }
 }
@@ -108,6 +112,7 @@ pub struct Refresher {
     stopping: Arc<AtomicBool>,
     /// The `[[notify]]` targets' queues.
     notifications: Notifications,
+    metrics: Arc<Metrics>,
 }
 
 impl Refresher {
@@ -135,6 +140,7 @@ impl Refresher {
             config.output_dir.clone(),
             config.durable_writes,
             shared.clock.moves_when_idle(),
+            Arc::clone(&shared.metrics),
         )?;
         Ok(Refresher {
             fetcher,
@@ -145,6 +151,7 @@ impl Refresher {
             clock: Arc::clone(&shared.clock),
             stopping: Arc::clone(&shared.stopping),
             notifications,
+            metrics: Arc::clone(&shared.metrics),
             config,
         })
     }
@@ -206,6 +213,8 @@ impl Refresher {
                 Ok(state) => state,
                 Err(err) => {
                     warn!(error = %err, "cannot read the feed's state");
+                    self.metrics
+                        .poll(PollResult::Error, self.clock.now().timestamp());
                     return Polled {
                         report: Err(err),
                         next_due: None,
@@ -226,6 +235,8 @@ impl Refresher {
             outcome.moved_to = moved_to.map(String::from);
             outcome.failing_notified = self.notify(feed, &result, &outcome, failing, ended);
             let (next_due, disabled) = (outcome.next_due, outcome.disable);
+            self.metrics
+                .poll(poll_result(&result, disabled), ended.timestamp());
             if let Err(e) = self.writer.record(outcome).await {
                 warn!(error = %e, "cannot record the poll in the store");
             }
@@ -376,10 +387,13 @@ impl Refresher {
             .filter(|s| s.url == feed.url.as_str() && s.first_poll_done)
             .map(|s| s.validators);
         let _host = self.hosts.acquire(&feed.url).await;
+        let started = tokio::time::Instant::now();
         let fetched = self
             .fetcher
             .fetch_feed(&feed.url, &feed.http, validators.as_ref())
-            .await?;
+            .await;
+        self.metrics.fetch_duration(started.elapsed());
+        let fetched = fetched?;
         *moved_to = fetched.moved_to().cloned();
         match fetched.outcome {
             FetchOutcome::NotModified => Ok(None),
@@ -543,6 +557,17 @@ impl Refresher {
                 .collect()
         })
         .await?)
+    }
+}
+
+/// The metrics' kind of a poll that came to `result`.
+fn poll_result(result: &Result<Refreshed, FeedError>, disabled: bool) -> PollResult {
+    match result {
+        Ok(done) if done.report.not_modified => PollResult::NotModified,
+        Ok(done) if done.report.written > 0 => PollResult::New,
+        Ok(_) => PollResult::NothingNew,
+        Err(_) if disabled => PollResult::Gone,
+        Err(_) => PollResult::Error,
     }
 }
 

@@ -81,6 +81,8 @@ pub struct ScheduleState {
     pub next_due: Option<i64>,
     /// Disabled, e.g. after 410 Gone.
     pub disabled: bool,
+    /// The last poll failed (the feed is in backoff).
+    pub failing: bool,
 }
 
 /// What one poll of a feed came to: built by the poll, recorded by the
@@ -216,12 +218,13 @@ impl Store {
     pub fn schedule_states(&self) -> Result<Vec<ScheduleState>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT name, next_due, disabled FROM feeds")?;
+            .prepare_cached("SELECT name, next_due, disabled, consecutive_errors > 0 FROM feeds")?;
         let rows = stmt.query_map([], |row| {
             Ok(ScheduleState {
                 name: row.get(0)?,
                 next_due: row.get(1)?,
                 disabled: row.get(2)?,
+                failing: row.get(3)?,
             })
         })?;
         let states: Vec<ScheduleState> = rows.collect::<Result<_, _>>()?;

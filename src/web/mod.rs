@@ -7,6 +7,8 @@
 //!   Content-Security-Policy with no inline script).
 //! - `routes`: the page, its parts, and the actions.
 //! - `page`: the compile-checked templates (`templates/`).
+//! - `telemetry`: `/metrics` and `/healthz`, on `http_listen` and, inside
+//!   `run`, on the page's listener too (behind its checks).
 //!
 //! The page's script and style are `static/`, built in. The server holds
 //! its own store connection; every store and file operation runs on a
@@ -15,6 +17,9 @@
 mod page;
 mod routes;
 mod security;
+mod telemetry;
+
+pub use telemetry::{Telemetry, bind_telemetry, serve_telemetry};
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -44,6 +49,9 @@ pub struct ReviewSettings {
     pub token: Option<String>,
     /// The configured feeds' names, for the filter.
     pub feeds: Vec<String>,
+    /// The daemon's metrics and heartbeat, when the page runs inside
+    /// `run`: `/metrics` and `/healthz` are then served too.
+    pub telemetry: Option<Telemetry>,
 }
 
 impl ReviewSettings {
@@ -56,6 +64,7 @@ impl ReviewSettings {
             reject_keep: config.reject_keep,
             token: config.review_token.clone(),
             feeds: config.feeds.iter().map(|f| f.name.clone()).collect(),
+            telemetry: None,
         }
     }
 

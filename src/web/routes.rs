@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
 use super::page::{Live, Page};
-use super::{App, MAX_BODY_BYTES, security};
+use super::{App, MAX_BODY_BYTES, security, telemetry};
 use crate::review::{self, Edits, ReviewError, Undone};
 use crate::store::{PostCounts, StoreError, lock_shared};
 
@@ -22,7 +22,13 @@ const SCRIPT: &str = include_str!("../../static/review.js");
 const STYLE: &str = include_str!("../../static/review.css");
 
 pub(super) fn router(app: Arc<App>) -> Router {
-    Router::new()
+    let mut router = Router::new();
+    if app.settings.telemetry.is_some() {
+        router = router
+            .route("/metrics", get(metrics))
+            .route("/healthz", get(healthz));
+    }
+    router
         .route("/", get(page))
         .route("/live", get(live))
         .route("/stamp", get(stamp))
@@ -258,6 +264,28 @@ async fn edit(
         Ok(reply)
     })
     .await
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> Result<Response, Failure> {
+    let text = blocking(&app, |app, store| {
+        Ok(app
+            .settings
+            .telemetry
+            .as_ref()
+            .map(|t| telemetry::scrape(&t.metrics, store)))
+    })
+    .await?;
+    Ok(match text {
+        Some(text) => telemetry::metrics_response(text),
+        None => StatusCode::NOT_FOUND.into_response(),
+    })
+}
+
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    match &app.settings.telemetry {
+        Some(t) => telemetry::health_response(&t.health),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn script() -> impl IntoResponse {

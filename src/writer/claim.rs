@@ -12,6 +12,7 @@ use super::files::free_name;
 use super::{
     Claimed, ClaimedBatch, Job, MAX_BATCH, PostToWrite, Work, WriteError, Written, lock_shared,
 };
+use crate::metrics::Metrics;
 use crate::store::{EntryState, NewEntry, PollOutcome, Store, StoreError};
 
 /// What one drain of the queue holds: poll outcomes to record and posts to
@@ -188,9 +189,15 @@ pub(super) fn claim_batches(
     store: &Mutex<Store>,
     durable: bool,
     to_files: &SyncSender<ClaimedBatch>,
+    metrics: &Metrics,
 ) {
     while let Some(first) = queue.blocking_recv() {
-        let Some(claimed) = Batch::drain(first, &mut queue).claim(store, durable) else {
+        let batch = Batch::drain(first, &mut queue);
+        // Batches of outcomes only write no post: not a writer batch.
+        if !batch.jobs.is_empty() {
+            metrics.writer_batch(batch.jobs.len());
+        }
+        let Some(claimed) = batch.claim(store, durable) else {
             continue;
         };
         if let Err(std::sync::mpsc::SendError(batch)) = to_files.send(claimed) {

@@ -9,6 +9,7 @@ use tracing::info;
 
 use super::{ClaimedBatch, WriteError, Written, lock_shared};
 use crate::extract::SummarySource;
+use crate::metrics::Metrics;
 use crate::output::{self, OutputError};
 use crate::post::file_name;
 use crate::store::{Store, StoreError};
@@ -19,7 +20,14 @@ const MAX_NAME_RETRIES: usize = 100;
 /// Stage two: writes a claimed batch's files, syncs them, marks them
 /// written, and answers. The store is locked only to mark (and to rename a
 /// post whose name a person took), so claims and polls go on meanwhile.
-pub(super) fn write_claimed(store: &Mutex<Store>, dir: &Path, durable: bool, batch: ClaimedBatch) {
+/// Counts the posts written and recorded in `metrics`, before answering.
+pub(super) fn write_claimed(
+    store: &Mutex<Store>,
+    dir: &Path,
+    durable: bool,
+    batch: ClaimedBatch,
+    metrics: &Metrics,
+) {
     let mut results: Vec<Result<Written, WriteError>> = Vec::with_capacity(batch.posts.len());
     let mut written: Vec<(usize, i64, PathBuf)> = Vec::new();
     for (i, (job, c)) in batch.posts.iter().enumerate() {
@@ -58,6 +66,7 @@ pub(super) fn write_claimed(store: &Mutex<Store>, dir: &Path, durable: bool, bat
         });
         match marked {
             Ok(()) => {
+                metrics.posts_written(written.len());
                 for (i, _, path) in &written {
                     let post = &batch.posts[*i].0.post;
                     info!(

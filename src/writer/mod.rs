@@ -26,6 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::canon::PostUrls;
 use crate::extract::SummarySource;
+use crate::metrics::Metrics;
 use crate::output::OutputError;
 use crate::store::{PollOutcome, Store, StoreError, lock_shared};
 
@@ -144,27 +145,30 @@ impl Writer {
     /// batches, the other writes, syncs and marks them, so the next batch is
     /// claimed while the last one is written. With `hold_clock` (a clock
     /// that moves when every task is idle), waits for the writer look busy
-    /// to tokio; otherwise they are plain awaits.
+    /// to tokio; otherwise they are plain awaits. Batch sizes and posts
+    /// written are counted in `metrics`.
     pub fn start(
         store: Arc<Mutex<Store>>,
         dir: PathBuf,
         durable: bool,
         hold_clock: bool,
+        metrics: Arc<Metrics>,
     ) -> std::io::Result<Writer> {
         let (jobs, queue) = mpsc::channel(QUEUE_ITEMS);
         // One claimed batch waits while another is written: bounded memory.
         let (claimed_tx, claimed_rx) = std::sync::mpsc::sync_channel::<ClaimedBatch>(1);
         let files_store = Arc::clone(&store);
+        let files_metrics = Arc::clone(&metrics);
         std::thread::Builder::new()
             .name("linkpost-files".into())
             .spawn(move || {
                 for batch in claimed_rx {
-                    files::write_claimed(&files_store, &dir, durable, batch);
+                    files::write_claimed(&files_store, &dir, durable, batch, &files_metrics);
                 }
             })?;
         std::thread::Builder::new()
             .name("linkpost-writer".into())
-            .spawn(move || claim::claim_batches(queue, &store, durable, &claimed_tx))?;
+            .spawn(move || claim::claim_batches(queue, &store, durable, &claimed_tx, &metrics))?;
         Ok(Writer { jobs, hold_clock })
     }
 

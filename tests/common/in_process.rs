@@ -16,10 +16,11 @@ use url::Url;
 
 use linkpost::clock::{Clock, PausedClock};
 use linkpost::config::HttpLimits;
-use linkpost::daemon::{self, DaemonOptions, Notifier, Signal};
+use linkpost::daemon::{self, DaemonOptions, Health, Notifier, Signal};
 use linkpost::fetch::{
     self, BoxFuture, Fetch, FetchError, FetchOutcome, Reach, StatusMeaning, Validators,
 };
+use linkpost::metrics::Metrics;
 use linkpost::refresh::{PassError, Shared};
 use linkpost::store::Store;
 
@@ -158,6 +159,7 @@ pub struct InProcessDaemon {
     task: tokio::task::JoinHandle<Result<(), PassError>>,
     /// Most polls running at once in any status line read so far.
     most_polling: usize,
+    metrics: Arc<Metrics>,
 }
 
 impl InProcessDaemon {
@@ -167,16 +169,39 @@ impl InProcessDaemon {
         clock: Arc<PausedClock>,
         server: Arc<ScriptedServer>,
     ) -> InProcessDaemon {
-        InProcessDaemon::start_with_deliver(config_path, clock, server, None)
+        InProcessDaemon::start_with(config_path, clock, server, None, None)
     }
 
     /// As [`InProcessDaemon::start`], sending notifications through
     /// `deliver` (over HTTP when `None`).
+    #[allow(dead_code)] // used by some test binaries only
     pub fn start_with_deliver(
         config_path: &std::path::Path,
         clock: Arc<PausedClock>,
         server: Arc<ScriptedServer>,
         deliver: Option<Arc<dyn linkpost::notify::Deliver>>,
+    ) -> InProcessDaemon {
+        InProcessDaemon::start_with(config_path, clock, server, deliver, None)
+    }
+
+    /// [`InProcessDaemon::start`], the loop recording its heartbeat in `health`.
+    #[allow(dead_code)] // used by some test binaries only
+    pub fn start_with_health(
+        config_path: &std::path::Path,
+        clock: Arc<PausedClock>,
+        server: Arc<ScriptedServer>,
+        health: Option<Arc<Health>>,
+    ) -> InProcessDaemon {
+        InProcessDaemon::start_with(config_path, clock, server, None, health)
+    }
+
+    /// [`InProcessDaemon::start`] with a notification sender and a heartbeat.
+    pub fn start_with(
+        config_path: &std::path::Path,
+        clock: Arc<PausedClock>,
+        server: Arc<ScriptedServer>,
+        deliver: Option<Arc<dyn linkpost::notify::Deliver>>,
+        health: Option<Arc<Health>>,
     ) -> InProcessDaemon {
         let config = linkpost::config::Config::load(config_path).expect("valid config");
         let store = Store::open(&config.database).expect("open store");
@@ -187,11 +212,13 @@ impl InProcessDaemon {
             ..Shared::new(store)
         };
         let store = Arc::clone(&shared.store);
+        let metrics = Arc::clone(&shared.metrics);
         let (signals, signals_rx) = mpsc::channel(8);
         let (status_tx, statuses) = mpsc::unbounded_channel();
         let options = DaemonOptions {
             config_path: config_path.to_path_buf(),
             shutdown_grace: Duration::from_secs(10),
+            health,
         };
         let task = tokio::spawn(async move {
             let mut notifier = StatusNotifier(status_tx);
@@ -203,7 +230,21 @@ impl InProcessDaemon {
             statuses,
             task,
             most_polling: 0,
+            metrics,
         }
+    }
+
+    /// What the daemon counts, for `/metrics`.
+    #[allow(dead_code)] // used by some test binaries only
+    pub fn metrics(&self) -> Arc<Metrics> {
+        Arc::clone(&self.metrics)
+    }
+
+    /// Drops the status lines reported so far: the next one read comes
+    /// from a later time round the loop.
+    #[allow(dead_code)] // used by some test binaries only
+    pub fn skip_statuses(&mut self) {
+        while self.statuses.try_recv().is_ok() {}
     }
 
     /// The next status line, noting how many polls it says are running.
