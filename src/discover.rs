@@ -211,7 +211,10 @@ pub fn alternate_links(html: &str, page_url: &Url) -> (Vec<Candidate>, usize) {
         else {
             continue;
         };
-        if !is_alternate || !is_feed || found.iter().any(|c| c.url == url) {
+        // WordPress links each page's REST API JSON as an alternate
+        // `application/json`: no feed.
+        let is_api = url.path().contains("/wp-json/");
+        if !is_alternate || !is_feed || is_api || found.iter().any(|c| c.url == url) {
             continue;
         }
         total += 1;
@@ -278,6 +281,7 @@ mod tests {
             <link rel="alternate" type="application/rss+xml" title="Blog &raquo; A post Comments Feed" href="/2026/12/a-post/feed/">
             <link rel="ALTERNATE home" type="application/atom+xml; charset=utf-8" href="atom.xml">
             <link rel="alternate" type="application/feed+json" href="https://blog.example/feed.json">
+            <link rel="alternate" type="application/json" href="https://blog.example/wp-json/wp/v2/posts/7">
             <link rel="alternate" type="application/rss+xml" href="/feed/">
             <link rel="alternate" hreflang="de" href="/de/">
             <link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">

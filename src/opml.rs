@@ -21,6 +21,9 @@ pub const MAX_OPML_SIZE: u64 = 32 * 1024 * 1024;
 pub const MAX_DEPTH: usize = 32;
 /// Most feeds read from one file.
 pub const MAX_FEEDS: usize = 100_000;
+/// Most tags taken for one feed (folders and categories); the rest are
+/// left out.
+pub const MAX_TAGS: usize = 64;
 
 /// An OPML file that cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -198,15 +201,21 @@ impl Outline {
 fn categories(value: &str) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
     for level in value.split(',').flat_map(|path| path.split('/')) {
+        if tags.len() == MAX_TAGS {
+            break;
+        }
         push_new_tag(&mut tags, level);
     }
     tags
 }
 
-/// Adds `tag`, trimmed, unless it is empty or `tags` has it in any case.
+/// Adds `tag`, trimmed, unless it is empty, `tags` has it in any case, or
+/// `tags` holds [`MAX_TAGS`] already (so a hostile `category` of 100,000
+/// values costs 64 comparisons each, not 100,000).
 fn push_new_tag(tags: &mut Vec<String>, tag: &str) {
     let tag = tag.trim();
-    if !tag.is_empty() && !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+    if !tag.is_empty() && tags.len() < MAX_TAGS && !tags.iter().any(|t| t.eq_ignore_ascii_case(tag))
+    {
         tags.push(tag.to_string());
     }
 }
@@ -353,6 +362,17 @@ mod tests {
             parse(b"<opml><body><outline></body></opml>"),
             Err(OpmlError::Xml { .. })
         ));
+    }
+
+    #[test]
+    fn a_feed_gets_at_most_max_tags() {
+        let many: Vec<String> = (0..200_000).map(|i| format!("t{i}")).collect();
+        let opml = format!(
+            "<opml><body><outline text=\"f\" xmlUrl=\"https://x.example/\" category=\"{}\"/></body></opml>",
+            many.join(",")
+        );
+        let feeds = parse(opml.as_bytes()).unwrap();
+        assert_eq!(feeds[0].tags, many[..MAX_TAGS]);
     }
 
     #[test]

@@ -183,7 +183,10 @@ impl ConfigEdit {
             .doc
             .get_mut("feed")
             .and_then(Item::as_array_of_tables_mut)
-            .and_then(|tables| tables.iter_mut().last())
+            .and_then(|tables| {
+                let last = tables.len().checked_sub(1)?;
+                tables.get_mut(last)
+            })
         {
             new.decor_mut().set_prefix(format!("{trailing}\n"));
             // After every table the file has, whatever their order.
@@ -250,14 +253,24 @@ impl ConfigEdit {
         if text == self.original {
             return Ok(config);
         }
-        let now = fs::read_to_string(&self.path).map_err(|cause| EditError::Read {
+        let read_err = |cause| EditError::Read {
             path: self.path.clone(),
             cause,
-        })?;
+        };
+        // A config kept as a symbolic link (dotfiles) is changed where it
+        // lives; the link stays.
+        let target = fs::canonicalize(&self.path).map_err(read_err)?;
+        // Two commands editing at once take turns: the second finds the file
+        // changed and writes nothing, so neither change is lost.
+        let locked = fs::File::open(&target).map_err(read_err)?;
+        rustix::fs::flock(&locked, rustix::fs::FlockOperation::LockExclusive)
+            .map_err(|e| read_err(e.into()))?;
+        let now = fs::read_to_string(&target).map_err(read_err)?;
         if now != self.original {
             return Err(EditError::ChangedMeanwhile { path: self.path });
         }
-        replace_file(&self.path, &text)?;
+        replace_file(&target, &text)?;
+        drop(locked);
         Ok(config)
     }
 }
@@ -271,8 +284,10 @@ fn string_key(table: &Table, key: &str) -> String {
         .to_string()
 }
 
-/// Replaces `path` with `text`: a temporary file beside it, with its
-/// permissions, synced, renamed over it, the folder synced.
+/// Replaces `path` with `text`: a temporary file beside it, created with
+/// its permissions (a config holding `review_token` is never readable by
+/// others, not even for a moment), synced, renamed over it, the folder
+/// synced. The caller holds the lock on `path`.
 fn replace_file(path: &Path, text: &str) -> Result<(), EditError> {
     let write_err = |path: &Path| {
         let path = path.to_path_buf();
@@ -286,13 +301,18 @@ fn replace_file(path: &Path, text: &str) -> Result<(), EditError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "linkpost.toml".to_string());
-    let tmp = dir.join(format!(".{file_name}.linkpost-new"));
+    let tmp = dir.join(format!(".{file_name}.{}.linkpost-new", std::process::id()));
     let permissions = fs::metadata(path).map_err(write_err(path))?.permissions();
-    // A leftover from an edit that was killed is ours to replace.
+    // A leftover of this process id is from an edit that was killed.
     let _ = fs::remove_file(&tmp);
-    let written = OpenOptions::new()
-        .write(true)
-        .create_new(true)
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(permissions.mode() & 0o7777);
+    }
+    let written = options
         .open(&tmp)
         .and_then(|mut file| {
             file.write_all(text.as_bytes())?;
@@ -304,7 +324,16 @@ fn replace_file(path: &Path, text: &str) -> Result<(), EditError> {
         let _ = fs::remove_file(&tmp);
         return Err(write_err(path)(cause));
     }
-    crate::output::sync_dir(dir).map_err(write_err(dir))
+    // The new file is in place: a folder that cannot be synced costs
+    // durability on a power loss, and the change is made, so it is said,
+    // not reported as a failure.
+    if let Err(e) = crate::output::sync_dir(dir) {
+        tracing::warn!(
+            "{} was changed, but its folder could not be synced: {e}",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// `base`, or `base (2)`, `base (3)`… : the first not in `taken`. An empty
@@ -476,6 +505,35 @@ mod tests {
             1,
             "no temp file left"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_config_is_changed_where_it_lives_with_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("dotfiles-linkpost.toml");
+        fs::write(&real, CONFIG).unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o600)).unwrap();
+        let link = dir.path().join("linkpost.toml");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let mut e = ConfigEdit::open(&link).unwrap();
+        e.add_feed(&NewFeed {
+            name: "b".into(),
+            url: "https://b.example/feed".into(),
+            tags: vec![],
+        })
+        .unwrap();
+        e.commit().unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(fs::read_to_string(&real).unwrap().contains("name = \"b\""));
+        let mode = fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 
     #[test]

@@ -232,7 +232,10 @@ impl Refresher {
             let ended = self.clock.now();
             report::log(&result, (ended - started).num_milliseconds());
             let mut outcome = report::outcome(feed, errors_before, &result, started, ended);
-            outcome.moved_to = moved_to.map(String::from);
+            // Only a poll that read the feed (or got a 304) counts as seeing
+            // it moved: a domain that redirects everything to a parking page
+            // must not become the feed's new URL.
+            outcome.moved_to = moved_to.filter(|_| result.is_ok()).map(String::from);
             outcome.failing_notified = self.notify(feed, &result, &outcome, failing, ended);
             let (next_due, disabled) = (outcome.next_due, outcome.disable);
             self.metrics
