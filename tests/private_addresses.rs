@@ -143,3 +143,37 @@ async fn preview_follows_the_same_rule() {
     assert_eq!(hits_to(&hits, "/posts/a/").len(), 1);
     assert!(stdout.contains("Text from the page."), "{stdout}");
 }
+
+/// A request whose connect timeout has no client of its own (a feed's
+/// limits the fetcher was not built for) still goes only where its reach
+/// allows: the fallback is the guarded client, never the open one.
+#[tokio::test]
+async fn a_page_fetch_with_an_unknown_timeout_is_still_guarded() {
+    let server = wiremock::MockServer::start().await;
+    let config = linkpost::config::Config::parse(std::path::Path::new("x.toml"), "")
+        .expect("default config");
+    let fetcher = linkpost::fetch::Fetcher::new(&config).expect("fetcher");
+    let limits = linkpost::config::HttpLimits {
+        connect_timeout: std::time::Duration::from_secs(7),
+        ..config.http
+    };
+    let url = url::Url::parse(&format!(
+        "http://localhost:{}/page",
+        server.address().port()
+    ))
+    .expect("url");
+    let guarded = fetcher
+        .fetch_within(&url, &limits, None, linkpost::fetch::Reach::PublicOnly)
+        .await;
+    assert!(
+        guarded.is_err(),
+        "localhost fetched through the open client"
+    );
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+}

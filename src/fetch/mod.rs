@@ -288,7 +288,10 @@ pub struct Fetcher {
     /// One client per connect timeout and reach (both are set per client).
     clients: HashMap<(Duration, Reach), reqwest::Client>,
     /// The client with the top-level connect timeout.
-    default_client: reqwest::Client,
+    /// The clients with the top-level connect timeout, for any address and
+    /// for public ones only: what a request whose timeout has no client of
+    /// its own uses, keeping its reach.
+    default_clients: [reqwest::Client; 2],
     user_agent: String,
 }
 
@@ -296,10 +299,14 @@ impl Fetcher {
     /// Builds the clients that the config's feeds need.
     pub fn new(config: &Config) -> Result<Fetcher, reqwest::Error> {
         let timeout = config.http.connect_timeout;
-        let default_client = build_client(&config.user_agent, timeout, Reach::Any)?;
+        let any = build_client(&config.user_agent, timeout, Reach::Any)?;
+        let public_only = build_client(&config.user_agent, timeout, Reach::PublicOnly)?;
         let mut fetcher = Fetcher {
-            clients: HashMap::from([((timeout, Reach::Any), default_client.clone())]),
-            default_client,
+            clients: HashMap::from([
+                ((timeout, Reach::Any), any.clone()),
+                ((timeout, Reach::PublicOnly), public_only.clone()),
+            ]),
+            default_clients: [any, public_only],
             user_agent: config.user_agent.clone(),
         };
         for timeout in
@@ -318,7 +325,11 @@ impl Fetcher {
     fn client(&self, limits: &HttpLimits, reach: Reach) -> &reqwest::Client {
         self.clients
             .get(&(limits.connect_timeout, reach))
-            .unwrap_or(&self.default_client)
+            .unwrap_or(match reach {
+                Reach::Any => &self.default_clients[0],
+                // Never the unguarded client for a page the feed named.
+                Reach::PublicOnly => &self.default_clients[1],
+            })
     }
 
     /// Fetches `url` going only where `reach` allows, conditionally when
