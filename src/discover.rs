@@ -82,6 +82,9 @@ pub struct Candidate {
 /// What looking for feeds found.
 #[derive(Debug)]
 pub struct Discovery {
+    /// Where the URL given led, after redirects: the page whose site the
+    /// main feed is on.
+    pub page_url: Url,
     /// The feeds, in the order found.
     pub candidates: Vec<Candidate>,
     /// Feed links of the page beyond [`MAX_CANDIDATES`], left out.
@@ -110,6 +113,7 @@ pub async fn discover(
     };
     if let Ok(parsed) = parse_feed(&fetched.bytes, &fetched.final_url) {
         return Ok(Discovery {
+            page_url: fetched.final_url.clone(),
             candidates: vec![Candidate {
                 url: url.clone(),
                 title: parsed.title.clone(),
@@ -123,12 +127,14 @@ pub async fn discover(
     let (candidates, total) = alternate_links(&html, &fetched.final_url);
     if !candidates.is_empty() {
         return Ok(Discovery {
+            page_url: fetched.final_url.clone(),
             links_left_out: total - candidates.len(),
             candidates,
             fetched: Vec::new(),
         });
     }
     let mut discovery = Discovery {
+        page_url: fetched.final_url.clone(),
         candidates: Vec::new(),
         links_left_out: 0,
         fetched: Vec::new(),

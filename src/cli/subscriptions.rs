@@ -230,7 +230,7 @@ pub(super) fn add(config: &Config, args: &AddArgs) -> anyhow::Result<u8> {
             discover::COMMON_PATHS.join(", ")
         );
     }
-    let chosen = choose(&found.candidates, &url, args.pick.as_deref())?;
+    let chosen = choose(&found.candidates, &found.page_url, args.pick.as_deref())?;
     if found.candidates.len() > 1 || found.links_left_out > 0 {
         writeln!(out, "found {} feeds at {url}:", found.candidates.len())?;
         for (i, candidate) in found.candidates.iter().enumerate() {
