@@ -644,3 +644,44 @@ async fn a_read_only_folder_changes_nothing() {
         }
     }
 }
+
+/// `drafts`, `reject`, `restore` and `approve` work on TOML (Hugo) and Zola
+/// front matter as on YAML: the list reads each flavour, approve changes
+/// only the `draft` value's bytes, a rejected draft comes back as it was.
+#[tokio::test]
+async fn every_front_matter_flavour_is_reviewed_the_same_way() {
+    for flavour in ["toml", "zola"] {
+        let (_server, dir) = polled(&format!("front_matter = \"{flavour}\"\n")).await;
+        let drafts = drafts_json(&dir);
+        assert_eq!(drafts.len(), 3, "{flavour}");
+        let istio = drafts
+            .iter()
+            .find(|d| d["path"].as_str().is_some_and(|p| p.ends_with(ISTIO_FILE)))
+            .expect("istio draft listed");
+        assert_eq!(
+            istio["title"].as_str(),
+            Some("KubeCon + CloudNativeCon North America 2025 Co-located Event Deep Dive: Istio Day"),
+            "{flavour}: {istio}"
+        );
+        let path = dir.output_dir().join(ISTIO_FILE);
+        let draft = std::fs::read_to_string(&path).expect("draft");
+        assert!(draft.starts_with("+++\n"), "{flavour}: {draft}");
+
+        let id = id_of(&dir, ISTIO_FILE);
+        let (code, _, stderr) = run(&dir, &["reject", &id]);
+        assert_eq!(code, 0, "{flavour}: {stderr}");
+        assert!(!path.exists());
+        let (code, _, stderr) = run(&dir, &["restore", &id]);
+        assert_eq!(code, 0, "{flavour}: {stderr}");
+        assert_eq!(std::fs::read_to_string(&path).expect("restored"), draft);
+
+        let (code, _, stderr) = run(&dir, &["approve", &id]);
+        assert_eq!(code, 0, "{flavour}: {stderr}");
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("approved"),
+            draft.replacen("draft = true", "draft = false", 1),
+            "{flavour}"
+        );
+        assert_eq!(state_of(&dir, ISTIO_FILE), EntryState::Approved);
+    }
+}
