@@ -660,7 +660,9 @@ async fn every_front_matter_flavour_is_reviewed_the_same_way() {
             .expect("istio draft listed");
         assert_eq!(
             istio["title"].as_str(),
-            Some("KubeCon + CloudNativeCon North America 2025 Co-located Event Deep Dive: Istio Day"),
+            Some(
+                "KubeCon + CloudNativeCon North America 2025 Co-located Event Deep Dive: Istio Day"
+            ),
             "{flavour}: {istio}"
         );
         let path = dir.output_dir().join(ISTIO_FILE);
