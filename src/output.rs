@@ -71,6 +71,27 @@ fn write_new_with(
     content: &str,
     sync: bool,
 ) -> Result<PathBuf, OutputError> {
+    // A name with folders (`filename_template = "{yyyy}/{slug}/index.md"`):
+    // the folders are made, then the file is written in the last one.
+    if let Some((folders, file)) = nested_name(name) {
+        let target = dir.join(folders);
+        let created = create_folders(dir, folders).map_err(|cause| OutputError::CreateDir {
+            path: target.clone(),
+            cause,
+        })?;
+        let path = write_new_with(&target, file, content, sync)?;
+        if sync {
+            for folder in created {
+                if let Some(parent) = folder.parent() {
+                    sync_dir(parent).map_err(|cause| OutputError::Write {
+                        path: path.clone(),
+                        cause,
+                    })?;
+                }
+            }
+        }
+        return Ok(path);
+    }
     #[cfg(target_os = "linux")]
     if is_plain_name(name) {
         let path = dir.join(name);
@@ -128,6 +149,45 @@ fn is_plain_name(name: &str) -> bool {
     Path::new(name).file_name() == Some(name.as_ref()) && !name.starts_with('.')
 }
 
+/// A name of visible folders and a file, `a/b/c.md`, split into its folders
+/// and its file; `None` for a plain name or anything else (`..`, `/x`, a
+/// hidden or empty folder), which the callers then refuse as they always
+/// did.
+pub fn nested_name(name: &str) -> Option<(&str, &str)> {
+    let (folders, file) = name.rsplit_once('/')?;
+    let visible = |part: &str| is_plain_name(part) && !part.contains('\\');
+    (folders.split('/').all(visible) && visible(file)).then_some((folders, file))
+}
+
+/// Creates the folders of `relative` under `dir`, one at a time; returns
+/// those it made (outermost first), whose parents need syncing.
+fn create_folders(dir: &Path, relative: &str) -> io::Result<Vec<PathBuf>> {
+    let mut created = Vec::new();
+    let mut path = dir.to_path_buf();
+    for part in relative.split('/') {
+        path.push(part);
+        match fs::create_dir(&path) {
+            Ok(()) => created.push(path.clone()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(created)
+}
+
+/// Makes the folders of a nested `name` under `dir` exist (see
+/// [`nested_name`]); nothing for a plain name.
+pub fn ensure_folders_of(dir: &Path, name: &str) -> io::Result<()> {
+    if let Some((folders, _)) = nested_name(name) {
+        for folder in create_folders(dir, folders)? {
+            if let Some(parent) = folder.parent() {
+                sync_dir(parent)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes `content` to an unnamed file in `dir` (`O_TMPFILE`) and gives it
 /// its name with one `linkat`, which fails rather than replace a file: no
 /// temporary name to create, remove or leave behind after a crash.
@@ -171,12 +231,21 @@ fn write_temp_with(
         path: dir.join(name),
         cause,
     };
-    if !is_plain_name(name) {
-        return Err(write_err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "not a plain file name",
-        )));
-    }
+    let flat;
+    let name = match nested_name(name) {
+        // The temporary file of `a/b.md` is `a-b.md` in the temporary folder.
+        Some(_) => {
+            flat = name.replace('/', "-");
+            flat.as_str()
+        }
+        None if is_plain_name(name) => name,
+        None => {
+            return Err(write_err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a plain file name",
+            )));
+        }
+    };
     let (tmp_path, mut tmp) = create_temp(dir, name).map_err(|e| {
         tidy_temp_dir(dir);
         write_err(e)
@@ -201,7 +270,8 @@ fn write_temp_with(
 pub fn replace(dir: &Path, name: &str, content: &str) -> Result<PathBuf, OutputError> {
     let path = dir.join(name);
     let tmp = write_temp(dir, name, content)?;
-    let renamed = fs::rename(&tmp, &path).and_then(|()| sync_dir(dir));
+    let folder = path.parent().unwrap_or(dir);
+    let renamed = fs::rename(&tmp, &path).and_then(|()| sync_dir(folder));
     if renamed.is_err() {
         let _ = fs::remove_file(&tmp);
     }
@@ -327,8 +397,39 @@ mod tests {
     #[test]
     fn write_new_rejects_paths() {
         let dir = tempfile::tempdir().expect("tempdir");
-        for bad in ["../x.md", "/etc/x.md", "a/b.md", ".hidden.md", ".."] {
+        for bad in [
+            "../x.md",
+            "/etc/x.md",
+            "a/../../b.md",
+            "a//b.md",
+            "a/.hidden/b.md",
+            "a/b/",
+            ".hidden.md",
+            "..",
+        ] {
             assert!(write_new(dir.path(), bad, "x").is_err(), "{bad}");
         }
+        assert_eq!(
+            fs::read_dir(dir.path()).expect("list").count(),
+            0,
+            "nothing made"
+        );
+    }
+
+    #[test]
+    fn a_nested_name_makes_its_folders_and_never_overwrites() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write_new(dir.path(), "2026/12/a-post/index.md", "one").expect("write");
+        assert_eq!(path, dir.path().join("2026/12/a-post/index.md"));
+        assert_eq!(fs::read_to_string(&path).expect("read"), "one");
+        let err = write_new(dir.path(), "2026/12/a-post/index.md", "two").expect_err("taken");
+        assert!(matches!(err, OutputError::Exists { .. }), "{err}");
+        let replaced = replace(dir.path(), "2026/12/a-post/index.md", "three").expect("replace");
+        assert_eq!(fs::read_to_string(replaced).expect("read"), "three");
+        write_new_unsynced(dir.path(), "2026/12/b/index.md", "b").expect("unsynced");
+        assert!(
+            !dir.path().join(TEMP_DIR).exists(),
+            "no temporary folder left"
+        );
     }
 }

@@ -687,3 +687,55 @@ async fn every_front_matter_flavour_is_reviewed_the_same_way() {
         assert_eq!(state_of(&dir, ISTIO_FILE), EntryState::Approved);
     }
 }
+
+/// With `filename_template = "{yyyy}/{mm}/{slug}/index.md"` (Hugo page
+/// bundles) drafts are written in folders, listed, rejected, restored (by
+/// path too) and approved into the same folders under `publish_dir`; a
+/// second poll writes nothing.
+#[tokio::test]
+async fn page_bundle_drafts_are_written_and_reviewed_in_their_folders() {
+    let (server, dir) = {
+        let server = serve_fixture("cncf").await;
+        let dir = TestDir::new(&format!(
+            "filename_template = \"{{yyyy}}/{{mm}}/{{slug}}/index.md\"\npublish_dir = \"site/content/links\"\n{}",
+            cncf_feed(&server.uri())
+        ));
+        (server, dir)
+    };
+    let config = dir.config_path().display().to_string();
+    let poll = || linkpost_async(vec!["poll".into(), "--config".into(), config.clone()]);
+    let (code, _, stderr) = poll().await;
+    assert_eq!(code, 0, "{stderr}");
+    let bundle = "2025/09/kubecon-cloudnativecon-north-america-2025-co-located-event-deep-dive-istio-day/index.md";
+    let draft = dir.output_dir().join(bundle);
+    assert!(draft.is_file(), "{}", draft.display());
+    assert_eq!(drafts_json(&dir).len(), 3);
+    let (code, _, stderr) = poll().await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(drafts_json(&dir).len(), 3, "a second poll writes nothing");
+
+    let text = std::fs::read_to_string(&draft).expect("draft");
+    let by_path = draft.display().to_string();
+    let (code, _, stderr) = run(&dir, &["reject", &by_path]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!draft.exists());
+    let id = store_rows(&dir)
+        .into_iter()
+        .find(|(_, _, file, _)| file == bundle)
+        .expect("the bundle's entry")
+        .0
+        .to_string();
+    let (code, _, stderr) = run(&dir, &["restore", &id]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&draft).expect("restored"), text);
+
+    let (code, _, stderr) = run(&dir, &["approve", &by_path]);
+    assert_eq!(code, 0, "{stderr}");
+    let published = dir.dir.path().join("site/content/links").join(bundle);
+    assert_eq!(
+        std::fs::read_to_string(&published).expect("published"),
+        text.replacen("draft: true", "draft: false", 1)
+    );
+    assert!(!draft.exists());
+    drop(server);
+}

@@ -46,9 +46,27 @@ fn have(tool: &str) -> bool {
 /// `site/<content>` and returns the test folder and the Istio Day post's
 /// approved file.
 async fn approved_fixture(front_matter: &str, content: &str) -> (TestDir, std::path::PathBuf) {
+    approved_fixture_named(
+        front_matter,
+        content,
+        "{date}-{slug}.md",
+        &format!("{ISTIO_STEM}.md"),
+    )
+    .await
+}
+
+/// [`approved_fixture`] with a `filename_template`, the Istio Day post
+/// written as `istio_file`.
+async fn approved_fixture_named(
+    front_matter: &str,
+    content: &str,
+    filename_template: &str,
+    istio_file: &str,
+) -> (TestDir, std::path::PathBuf) {
     let server = serve_fixture("cncf").await;
     let dir = TestDir::new(&format!(
         "front_matter = \"{front_matter}\"\npublish_dir = \"site/{content}\"\n\
+         filename_template = \"{filename_template}\"\n\
          [[feed]]\nname = \"CNCF\"\nurl = \"{}/feed.xml\"\ntags = [\"cncf\", \"service mesh\"]\n\
          summary_selector = \".post-content\"\n",
         server.uri()
@@ -75,12 +93,7 @@ async fn approved_fixture(front_matter: &str, content: &str) -> (TestDir, std::p
     approve.extend(ids.iter().map(String::as_str));
     let (code, _, stderr) = run(&approve).await;
     assert_eq!(code, 0, "{stderr}");
-    let istio = dir
-        .dir
-        .path()
-        .join("site")
-        .join(content)
-        .join(format!("{ISTIO_STEM}.md"));
+    let istio = dir.dir.path().join("site").join(content).join(istio_file);
     assert!(
         istio.is_file(),
         "approved into the site: {}",
@@ -187,6 +200,27 @@ async fn hugo_builds_the_approved_fixture_posts_with_yaml_front_matter() {
 #[tokio::test]
 async fn hugo_builds_the_approved_fixture_posts_with_toml_front_matter() {
     hugo_builds("toml").await;
+}
+
+#[tokio::test]
+async fn hugo_builds_page_bundles_written_in_folders() {
+    if !have("hugo") {
+        return;
+    }
+    let slug = ISTIO_STEM.trim_start_matches("2025-09-09-");
+    let bundle = format!("2025/09/{slug}/index.md");
+    let (dir, istio) = approved_fixture_named(
+        "toml",
+        "content/links",
+        "{yyyy}/{mm}/{slug}/index.md",
+        &bundle,
+    )
+    .await;
+    let site = dir.dir.path().join("site");
+    hugo_site(&site);
+    build(&site, "hugo", &["--quiet"]);
+    let page = page_text(&site.join(format!("public/links/2025/09/{slug}/index.html")));
+    assert_page(&page, &istio);
 }
 
 #[tokio::test]

@@ -1072,9 +1072,9 @@ mod tests {
         );
         let err = message("body_template = \"missing.md\"\n");
         assert!(err.contains("missing.md"), "{err}");
-        let err = message("filename_template = \"{yyyy}/{slug}/index.md\"\n");
+        let err = message("filename_template = \"{yyyy}/../{slug}/index.md\"\n");
         assert!(
-            err.contains("filename_template:") && err.contains("folders"),
+            err.contains("filename_template:") && err.contains("parent"),
             "{err}"
         );
     }

@@ -46,8 +46,15 @@ pub fn file_name(date: &DateTime<FixedOffset>, slug: &str) -> String {
     format!("{}-{slug}.md", date.format("%Y-%m-%d"))
 }
 
-/// The `attempt`-th alternative of a file name: `a.md` → `a-2.md`.
+/// The `attempt`-th alternative of a file name: `a.md` → `a-2.md`; for a
+/// page bundle's `index.md` (or `_index.md`) the folder takes the number:
+/// `2026/a/index.md` → `2026/a-2/index.md`.
 pub fn alternative_name(file: &str, attempt: u32) -> String {
+    if let Some((folder, leaf)) = file.rsplit_once('/')
+        && matches!(leaf, "index.md" | "_index.md")
+    {
+        return format!("{folder}-{attempt}/{leaf}");
+    }
     let stem = file.strip_suffix(".md").unwrap_or(file);
     format!("{stem}-{attempt}.md")
 }
@@ -68,6 +75,12 @@ mod tests {
         assert_eq!(slugify("../../etc/passwd"), "etc-passwd");
         assert_eq!(slugify("/"), "post");
         assert_eq!(slugify("日本語"), "ri-ben-yu");
+        assert_eq!(alternative_name("a.md", 2), "a-2.md");
+        assert_eq!(alternative_name("2026/12/a.md", 3), "2026/12/a-3.md");
+        assert_eq!(
+            alternative_name("2026/12/a/index.md", 2),
+            "2026/12/a-2/index.md"
+        );
         let long = slugify(&"word ".repeat(100));
         assert!(long.len() <= MAX_SLUG_LEN && !long.ends_with('-'), "{long}");
     }

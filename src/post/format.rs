@@ -134,10 +134,11 @@ fn sample_post() -> Post {
 
 /// A `filename_template`: `{date}-{slug}.md` by default. Placeholders:
 /// `{date}` (`YYYY-MM-DD`), `{yyyy}`, `{mm}`, `{dd}`, `{slug}` (the
-/// title's) and `{source}` (the feed name's slug). The result is one plain
-/// file name in the output folder: templates with a `/` are refused, as is
-/// one whose names could not be told apart (no `{slug}`) or that does not
-/// end in `.md`.
+/// title's) and `{source}` (the feed name's slug). Folders are written with
+/// `/` (`{yyyy}/{mm}/{slug}/index.md`, a Hugo page bundle) and stay inside
+/// the output folder: no empty, `.`, `..` or hidden part. A template whose
+/// names could not be told apart (no `{slug}`) or that does not end in
+/// `.md` is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileNameTemplate {
     parts: Vec<Part>,
@@ -174,12 +175,21 @@ impl FileNameTemplate {
             line: None,
             message,
         };
-        if template.contains(['/', '\\']) {
-            return Err(err(
-                "folders in filename_template are not supported yet: posts are written as one \
-                 file in output_dir; write a plain file name such as \"{date}-{slug}.md\""
-                    .into(),
-            ));
+        if template.contains('\\') {
+            return Err(err(format!(
+                "\"{template}\" holds a backslash; folders are written with /"
+            )));
+        }
+        // Each folder and the file: not empty, not `.` or `..`, not hidden
+        // (placeholders give letters, digits and `-`, so the literal text
+        // decides).
+        for part in template.split('/') {
+            if part.is_empty() || part == "." || part == ".." || part.starts_with('.') {
+                return Err(err(format!(
+                    "\"{template}\" has an empty, parent or hidden folder; \
+                     write folders such as \"{{yyyy}}/{{mm}}/{{slug}}/index.md\""
+                )));
+            }
         }
         let mut parts = Vec::new();
         let mut rest = template;
@@ -222,9 +232,6 @@ impl FileNameTemplate {
                 _ => None,
             })
             .collect();
-        if matches!(parts.first(), Some(Part::Text(t)) if t.starts_with('.')) {
-            return Err(err(format!("\"{template}\" would name hidden files")));
-        }
         if !matches!(parts.last(), Some(Part::Text(t)) if t.ends_with(".md")) {
             return Err(err(format!("\"{template}\" must end in .md")));
         }

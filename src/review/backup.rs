@@ -31,17 +31,23 @@ pub fn recover(store: &Store, output_dir: &Path) -> Result<Vec<Notice>, ReviewEr
             });
         }
     };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(file) = name.strip_prefix(BACKUP_PREFIX) else {
+    // A backup sits beside its draft, in a folder too when the draft is.
+    for (name, backup) in super::keep::files_under(entries, "") {
+        let (folder, leaf) = match name.rsplit_once('/') {
+            Some((folder, leaf)) => (format!("{folder}/"), leaf),
+            None => (String::new(), name.as_str()),
+        };
+        let Some(file) = leaf
+            .strip_prefix(BACKUP_PREFIX)
+            .map(|f| format!("{folder}{f}"))
+        else {
             continue;
         };
-        let Some(post) = store.post_by_file(file)? else {
+        let Some(post) = store.post_by_file(&file)? else {
             continue;
         };
-        let backup = entry.path();
         let result = if post.state == EntryState::Draft {
-            fs::rename(&backup, output_dir.join(file))
+            fs::rename(&backup, output_dir.join(&file))
         } else {
             fs::remove_file(&backup)
         };

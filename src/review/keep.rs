@@ -52,6 +52,12 @@ pub(super) fn keep_rejected(
     let dir = kept_dir(output_dir);
     output::ensure_dir(&dir).map_err(|e| output_error(id, e))?;
     let kept = dir.join(file);
+    output::ensure_folders_of(&dir, file).map_err(|cause| ReviewError::Io {
+        id,
+        action: "keep",
+        path: kept.clone(),
+        cause,
+    })?;
     // A kept copy of an older rejection of this file name goes first.
     let _ = fs::remove_file(&kept);
     fs::hard_link(draft, &kept).map_err(|cause| ReviewError::Io {
@@ -67,7 +73,10 @@ pub(super) fn keep_rejected(
     if let Err(e) = fs::remove_file(draft) {
         tracing::warn!(post = id, path = %draft.display(), "cannot remove the rejected draft; the next review command will: {e}");
     }
-    sync(id, &dir);
+    sync(id, kept.parent().unwrap_or(&dir));
+    if let Some(folder) = draft.parent() {
+        sync(id, folder);
+    }
     sync(id, output_dir);
     Ok(())
 }
@@ -126,6 +135,12 @@ fn restore_post(
             keep: humantime::format_duration(folders.reject_keep).to_string(),
         });
     }
+    output::ensure_folders_of(folders.output_dir, &post.file).map_err(|cause| ReviewError::Io {
+        id,
+        action: "restore",
+        path: draft.clone(),
+        cause,
+    })?;
     let change = store
         .reopen(id, EntryState::Rejected, now)
         .map_err(|cause| ReviewError::Store { id, cause })?;
@@ -137,7 +152,7 @@ fn restore_post(
     if let Err(e) = fs::remove_file(&kept) {
         tracing::warn!(post = id, path = %kept.display(), "cannot remove the kept copy; the next review command will: {e}");
     }
-    sync(id, folders.output_dir);
+    sync(id, draft.parent().unwrap_or(folders.output_dir));
     Ok(draft)
 }
 
@@ -206,6 +221,31 @@ fn unapprove(
     Ok(draft)
 }
 
+/// The files below a listed folder, each with its name relative to it
+/// (`2026/12/a/index.md` for a post written in folders), at most 16 folders
+/// deep.
+pub(super) fn files_under(entries: fs::ReadDir, prefix: &str) -> Vec<(String, PathBuf)> {
+    let mut found = Vec::new();
+    let mut stack = vec![(entries, prefix.to_string(), 0usize)];
+    while let Some((entries, prefix, depth)) = stack.pop() {
+        for entry in entries.flatten() {
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => {
+                    if depth < 16
+                        && let Ok(inner) = fs::read_dir(entry.path())
+                    {
+                        stack.push((inner, format!("{name}/"), depth + 1));
+                    }
+                }
+                Ok(_) => found.push((name, entry.path())),
+                Err(_) => {}
+            }
+        }
+    }
+    found
+}
+
 /// Finishes rejections and restores a crash interrupted (see the module
 /// doc), and removes kept drafts rejected longer than `reject_keep` ago.
 pub fn recover_kept(
@@ -228,9 +268,7 @@ pub fn recover_kept(
     };
     let keep = i64::try_from(folders.reject_keep.as_secs()).unwrap_or(i64::MAX);
     let mut notices = Vec::new();
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let kept = entry.path();
+    for (name, kept) in files_under(entries, "") {
         let draft = folders.output_dir.join(&name);
         let post = store.post_by_file(&name)?;
         let state = post.as_ref().map(|p| p.state);

@@ -306,7 +306,13 @@ fn post_at_path(
         ))
     })?;
     let name = match real.strip_prefix(&output_dir) {
-        Ok(rest) if rest.parent() == Some(Path::new("")) => rest.to_string_lossy().into_owned(),
+        // Directly in the output folder, or in folders of its own
+        // (`filename_template` with folders); stored with `/` either way.
+        Ok(rest) if rest.file_name().is_some() => rest
+            .components()
+            .map(|part| part.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
         _ => {
             return Err(not_ours(format!(
                 "it is not in the output folder {}",

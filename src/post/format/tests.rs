@@ -210,8 +210,16 @@ fn file_name_templates() {
         Ok("20251110_cncf-blog_istio-day-the-talks.md")
     );
     assert_eq!(name("{slug}.md").as_deref(), Ok("istio-day-the-talks.md"));
+    assert_eq!(
+        name("{yyyy}/{mm}/{slug}/index.md").as_deref(),
+        Ok("2025/11/istio-day-the-talks/index.md")
+    );
     for bad in [
-        "{yyyy}/{mm}/{slug}/index.md",
+        "{yyyy}//{slug}.md",
+        "../{slug}.md",
+        "{yyyy}/../{slug}.md",
+        "{yyyy}/.{slug}/index.md",
+        "/{slug}.md",
         "{date}.md",
         "{slug}.txt",
         ".{slug}.md",
