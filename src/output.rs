@@ -344,12 +344,24 @@ pub fn sync_batch(dir: &Path, files: &[PathBuf]) -> Result<(), OutputError> {
     }
     #[cfg(not(target_os = "linux"))]
     {
+        let mut folders = std::collections::BTreeSet::new();
         for file in files {
             File::open(file)
                 .and_then(|f| f.sync_all())
                 .map_err(sync_err)?;
+            // A file written in folders: each folder up to `dir` holds an
+            // entry that must reach the disk too.
+            let mut folder = file.parent();
+            while let Some(f) = folder.filter(|f| f.starts_with(dir)) {
+                folders.insert(f.to_path_buf());
+                folder = f.parent();
+            }
         }
-        sync_dir(dir).map_err(sync_err)
+        folders.insert(dir.to_path_buf());
+        for folder in folders {
+            sync_dir(&folder).map_err(sync_err)?;
+        }
+        Ok(())
     }
 }
 
