@@ -19,9 +19,11 @@ pub(super) const URL_SQL: &str = "(coalesce((SELECT origin FROM origins WHERE id
 pub(super) const ENTRY_BY_KEY: &str = "SELECT entry_id FROM entry_keys WHERE key = ?1";
 
 /// Whether an entry holds a file name. The index holds the names' first 16
-/// characters (date and slug): the query says so, to be allowed to use it.
+/// characters (date and slug) and length: the query says so, to be allowed
+/// to use it.
 pub(super) const FILE_RESERVED: &str =
-    "SELECT 1 FROM entries WHERE substr(file, 1, 16) = substr(?1, 1, 16) AND file = ?1";
+    "SELECT 1 FROM entries WHERE substr(file, 1, 16) = substr(?1, 1, 16)
+         AND length(file) = length(?1) AND file = ?1";
 
 /// Entries claimed but not yet marked written, oldest first.
 pub(super) fn pending_sql() -> String {

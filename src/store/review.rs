@@ -247,10 +247,12 @@ pub(super) fn post_sql() -> String {
 }
 
 /// The written post with file or published file `?1`. The file index holds
-/// the names' first 16 characters: the query says so, to be allowed to use it.
+/// the names' first 16 characters and length: the query says so, to be
+/// allowed to use it.
 pub(super) fn post_by_file_sql() -> String {
     format!(
-        "{} WHERE ((substr(file, 1, 16) = substr(?1, 1, 16) AND file = ?1)
+        "{} WHERE ((substr(file, 1, 16) = substr(?1, 1, 16) AND length(file) = length(?1)
+                AND file = ?1)
             OR published_file = ?1) AND written_at IS NOT NULL",
         post_columns()
     )

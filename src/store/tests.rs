@@ -627,7 +627,7 @@ fn lookups_search_an_index() {
         ),
         (
             entries::FILE_RESERVED.to_string(),
-            "SEARCH entries USING INDEX entries_file",
+            "SEARCH entries USING INDEX entries_file (<expr>=? AND <expr>=?)",
         ),
         (
             review::post_sql(),
@@ -635,7 +635,7 @@ fn lookups_search_an_index() {
         ),
         (
             review::post_by_file_sql(),
-            "SEARCH entries USING INDEX entries_file",
+            "SEARCH entries USING INDEX entries_file (<expr>=? AND <expr>=?)",
         ),
         (
             review::post_by_file_sql(),
