@@ -187,7 +187,7 @@ pub fn collapse_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     let mut rest = text;
-    while let Some(c) = rest.chars().next() {
+    while let Some(&first) = rest.as_bytes().first() {
         // Runs of printable ASCII (most of any text) are copied whole.
         let run = rest
             .bytes()
@@ -202,6 +202,13 @@ pub fn collapse_whitespace(text: &str) -> String {
             rest = &rest[run..];
             continue;
         }
+        // The rest of ASCII is white space or control characters.
+        if first.is_ascii() {
+            pending_space = true;
+            rest = &rest[1..];
+            continue;
+        }
+        let Some(c) = rest.chars().next() else { break };
         rest = &rest[c.len_utf8()..];
         if matches!(
             c,
@@ -293,31 +300,34 @@ const ABBREVIATIONS: &[&str] = &[
     "sept", "oct", "nov", "dec", "ca", "eg", "ie",
 ];
 
-/// Returns true when the `.`, `!` or `?` at char index `i` ends a sentence.
-fn ends_sentence(chars: &[char], i: usize) -> bool {
-    let c = chars[i];
+/// Closing quotes and brackets that may follow a sentence's mark.
+fn is_closing(c: char) -> bool {
+    matches!(c, '"' | '\'' | '”' | '’' | ')' | ']' | '»')
+}
+
+/// Returns true when the mark `c` at byte `i` of `text` ends a sentence.
+fn ends_sentence(text: &str, i: usize, c: char) -> bool {
     if !matches!(c, '.' | '!' | '?' | '…' | '。' | '！' | '？') {
         return false;
     }
     // Closing quotes and brackets may follow the mark.
-    let mut j = i + 1;
-    while j < chars.len() && matches!(chars[j], '"' | '\'' | '”' | '’' | ')' | ']' | '»') {
-        j += 1;
-    }
-    if j < chars.len() && !chars[j].is_whitespace() {
+    let after = text[i + c.len_utf8()..].trim_start_matches(is_closing);
+    if after.chars().next().is_some_and(|next| !next.is_whitespace()) {
         return false; // "v1.2", "example.com", "e.g.x"
     }
     if c != '.' {
         return true;
     }
     // The word that the dot ends, e.g. "e.g", "U.S", "Dr".
-    let start = chars[..i]
-        .iter()
-        .rposition(|c| c.is_whitespace())
-        .map_or(0, |p| p + 1);
-    let word: String = chars[start..i]
-        .iter()
-        .filter(|c| c.is_alphanumeric() || **c == '.')
+    let before = &text[..i];
+    let start = before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(p, c)| p + c.len_utf8());
+    let word: String = before[start..]
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '.')
         .collect();
     if word.contains('.') {
         return false; // "e.g.", "i.e.", "U.S."
@@ -338,40 +348,41 @@ fn ends_sentence(chars: &[char], i: usize) -> bool {
 /// ends a sentence, else a prefix cut at a word boundary with `…` appended
 /// (the ellipsis counted in `max`).
 pub fn cut_text(text: &str, max: usize) -> String {
-    // Only the first `max` characters matter, and a few past them, to see
-    // whether a sentence ends at the limit (closing quotes, then a space).
-    let chars: Vec<char> = text.chars().take(max.saturating_add(64)).collect();
-    if chars.len() <= max {
+    // Byte offsets, not a copy of the characters: a summary is cut on every
+    // post. Only the first `max` characters matter, and a few past them, to
+    // see whether a sentence ends at the limit (closing quotes, then a space).
+    let mut offsets = text.char_indices().map(|(i, _)| i);
+    let Some(limit) = offsets.nth(max) else {
         return text.to_string();
-    }
+    };
     if max == 0 {
         return String::new();
     }
+    let window = &text[..offsets.nth(63).unwrap_or(text.len())];
+    let head = &text[..limit];
     // Longest prefix that ends a sentence: scan back from the limit.
-    let mut end = None;
-    for i in (0..max).rev() {
-        if ends_sentence(&chars, i) {
-            let mut j = i + 1;
-            while j < max && matches!(chars[j], '"' | '\'' | '”' | '’' | ')' | ']' | '»') {
-                j += 1;
-            }
-            end = Some(j);
-            break;
-        }
+    if let Some((i, c)) = head
+        .char_indices()
+        .rev()
+        .find(|&(i, c)| ends_sentence(window, i, c))
+    {
+        let rest = &head[i + c.len_utf8()..];
+        let end = head.len() - rest.trim_start_matches(is_closing).len();
+        return head[..end].to_string();
     }
-    if let Some(end) = end {
-        return chars[..end].iter().collect();
-    }
-    let limit = max - 1; // room for the ellipsis
-    let cut = chars[..=limit.min(chars.len() - 1)]
-        .iter()
-        .rposition(|c| c.is_whitespace())
-        .filter(|&p| p > 0 && p <= limit)
-        .unwrap_or(limit);
-    let mut out: String = chars[..cut].iter().collect();
-    while out.ends_with([',', ';', ':', '-', '–', '—', ' ']) {
-        out.pop();
-    }
+    // Room for the ellipsis: the cut is at the last white space of the first
+    // `max` characters (not the first), else before the last of them.
+    let last = head.char_indices().next_back().map_or(0, |(i, _)| i);
+    let cut = head
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map(|(p, _)| p)
+        .filter(|&p| p > 0)
+        .unwrap_or(last);
+    let mut out = head[..cut]
+        .trim_end_matches([',', ';', ':', '-', '–', '—', ' '])
+        .to_string();
     out.push('…');
     out
 }
@@ -379,6 +390,91 @@ pub fn cut_text(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // The character-by-character `cut_text` that the byte-offset one
+    // replaced (issue 13): the proptest below holds them to the same output.
+    /// Returns true when the `.`, `!` or `?` at char index `i` ends a sentence.
+    fn ends_sentence_chars(chars: &[char], i: usize) -> bool {
+        let c = chars[i];
+        if !matches!(c, '.' | '!' | '?' | '…' | '。' | '！' | '？') {
+            return false;
+        }
+        // Closing quotes and brackets may follow the mark.
+        let mut j = i + 1;
+        while j < chars.len() && matches!(chars[j], '"' | '\'' | '”' | '’' | ')' | ']' | '»') {
+            j += 1;
+        }
+        if j < chars.len() && !chars[j].is_whitespace() {
+            return false; // "v1.2", "example.com", "e.g.x"
+        }
+        if c != '.' {
+            return true;
+        }
+        // The word that the dot ends, e.g. "e.g", "U.S", "Dr".
+        let start = chars[..i]
+            .iter()
+            .rposition(|c| c.is_whitespace())
+            .map_or(0, |p| p + 1);
+        let word: String = chars[start..i]
+            .iter()
+            .filter(|c| c.is_alphanumeric() || **c == '.')
+            .collect();
+        if word.contains('.') {
+            return false; // "e.g.", "i.e.", "U.S."
+        }
+        let mut letters = word.chars();
+        if let (Some(first), None) = (letters.next(), letters.next())
+            && first.is_alphabetic()
+            && first.is_uppercase()
+        {
+            return false; // an initial, as in "John F. Kennedy"
+        }
+        !ABBREVIATIONS.contains(&word.to_lowercase().as_str())
+    }
+
+    /// Cuts `text` to at most `max` characters.
+    ///
+    /// The result is the whole text when it fits, else the longest prefix that
+    /// ends a sentence, else a prefix cut at a word boundary with `…` appended
+    /// (the ellipsis counted in `max`).
+    fn cut_text_by_chars(text: &str, max: usize) -> String {
+        // Only the first `max` characters matter, and a few past them, to see
+        // whether a sentence ends at the limit (closing quotes, then a space).
+        let chars: Vec<char> = text.chars().take(max.saturating_add(64)).collect();
+        if chars.len() <= max {
+            return text.to_string();
+        }
+        if max == 0 {
+            return String::new();
+        }
+        // Longest prefix that ends a sentence: scan back from the limit.
+        let mut end = None;
+        for i in (0..max).rev() {
+            if ends_sentence_chars(&chars, i) {
+                let mut j = i + 1;
+                while j < max && matches!(chars[j], '"' | '\'' | '”' | '’' | ')' | ']' | '»') {
+                    j += 1;
+                }
+                end = Some(j);
+                break;
+            }
+        }
+        if let Some(end) = end {
+            return chars[..end].iter().collect();
+        }
+        let limit = max - 1; // room for the ellipsis
+        let cut = chars[..=limit.min(chars.len() - 1)]
+            .iter()
+            .rposition(|c| c.is_whitespace())
+            .filter(|&p| p > 0 && p <= limit)
+            .unwrap_or(limit);
+        let mut out: String = chars[..cut].iter().collect();
+        while out.ends_with([',', ';', ':', '-', '–', '—', ' ']) {
+            out.pop();
+        }
+        out.push('…');
+        out
+    }
 
     #[test]
     fn tail_starts_at_a_character_and_the_appeared_first_line_goes_from_long_text() {
@@ -484,6 +580,14 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn cut_text_agrees_with_the_character_version(
+            text in " ?(([A-Za-z]{1,8}|e\\.g|Dr|F|U\\.S|é漢|v1\\.2)[.!?…。,;:-]{0,2}[\"'”’)\\]»]{0,2}[ \u{a0}\u{3000}—]{0,2}){0,30}",
+            max in 0usize..120,
+        ) {
+            prop_assert_eq!(cut_text(&text, max), cut_text_by_chars(&text, max));
+        }
+
         #[test]
         fn cut_at_nesting_never_panics(html in "(<(/)?(div|p|script|!--|br)( /)?>?|-->|[a-zé <>/]{0,5}){0,60}") {
             let cut = cut_at_nesting(&html);

@@ -106,13 +106,45 @@ fn needs_escape(c: char) -> bool {
         )
 }
 
+/// Whether any character of `s` [needs an escape](needs_escape), checked a
+/// byte at a time (a summary is quoted on every post): printable ASCII needs
+/// none, other ASCII does, and the non-ASCII characters that do are U+0080 to
+/// U+009F (C2 80 to C2 9F), U+2028 and U+2029 (E2 80 A8, E2 80 A9), U+FEFF
+/// (EF BB BF), U+FFFE and U+FFFF (EF BF BE, EF BF BF).
+fn needs_double_quotes(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        let next = &bytes[i + 1..];
+        match b {
+            0x00..=0x1f | 0x7f => true,
+            0xc2 => next.first().is_some_and(|n| (0x80..=0x9f).contains(n)),
+            0xe2 => next.starts_with(&[0x80, 0xa8]) || next.starts_with(&[0x80, 0xa9]),
+            0xef => {
+                next.starts_with(&[0xbb, 0xbf])
+                    || next.starts_with(&[0xbf, 0xbe])
+                    || next.starts_with(&[0xbf, 0xbf])
+            }
+            _ => false,
+        }
+    })
+}
+
 /// Quotes `s` as a YAML scalar that reads back as exactly `s`.
 ///
 /// Single-quoted when it needs no escapes (the seed's style), double-quoted
 /// with escapes otherwise.
 pub fn yaml_string(s: &str) -> String {
-    if !s.chars().any(needs_escape) {
-        return format!("'{}'", s.replace('\'', "''"));
+    if !needs_double_quotes(s) {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('\'');
+        for (i, part) in s.split('\'').enumerate() {
+            if i > 0 {
+                out.push_str("''");
+            }
+            out.push_str(part);
+        }
+        out.push('\'');
+        return out;
     }
     let mut out = String::with_capacity(s.len() + 8);
     out.push('"');
@@ -157,6 +189,30 @@ fn yaml_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn the_byte_check_agrees_with_the_character_check(s in "(?s).{0,40}", t in "[ -~\u{80}-\u{a0}\u{2027}-\u{202a}\u{feff}\u{fffd}-\u{ffff}\t\n]{0,20}") {
+            for s in [s.as_str(), t.as_str()] {
+                proptest::prop_assert_eq!(needs_double_quotes(s), s.chars().any(needs_escape), "{:?}", s);
+            }
+        }
+    }
+
+    #[test]
+    fn the_byte_check_agrees_at_every_boundary() {
+        for code in [
+            0x0, 0x1f, 0x20, 0x7e, 0x7f, 0x80, 0x84, 0x85, 0x86, 0x9f, 0xa0, 0xff, 0x2027, 0x2028,
+            0x2029, 0x202a, 0xfefe, 0xfeff, 0xff00, 0xfffd, 0xfffe, 0xffff, 0x10000, 0x10ffff,
+        ] {
+            let c = char::from_u32(code).expect("a character");
+            assert_eq!(
+                needs_double_quotes(&format!("a{c}b")),
+                needs_escape(c),
+                "U+{code:04X}"
+            );
+        }
+    }
 
     #[test]
     fn quotes_plainly_when_possible() {
