@@ -312,7 +312,11 @@ fn ends_sentence(text: &str, i: usize, c: char) -> bool {
     }
     // Closing quotes and brackets may follow the mark.
     let after = text[i + c.len_utf8()..].trim_start_matches(is_closing);
-    if after.chars().next().is_some_and(|next| !next.is_whitespace()) {
+    if after
+        .chars()
+        .next()
+        .is_some_and(|next| !next.is_whitespace())
+    {
         return false; // "v1.2", "example.com", "e.g.x"
     }
     if c != '.' {

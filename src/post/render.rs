@@ -113,18 +113,19 @@ fn needs_escape(c: char) -> bool {
 /// (EF BB BF), U+FFFE and U+FFFF (EF BF BE, EF BF BF).
 fn needs_double_quotes(s: &str) -> bool {
     let bytes = s.as_bytes();
-    bytes.iter().enumerate().any(|(i, &b)| {
+    if bytes.iter().any(|&b| b < 0x20 || b == 0x7f) {
+        return true;
+    }
+    memchr::memchr3_iter(0xc2, 0xe2, 0xef, bytes).any(|i| {
         let next = &bytes[i + 1..];
-        match b {
-            0x00..=0x1f | 0x7f => true,
+        match bytes[i] {
             0xc2 => next.first().is_some_and(|n| (0x80..=0x9f).contains(n)),
             0xe2 => next.starts_with(&[0x80, 0xa8]) || next.starts_with(&[0x80, 0xa9]),
-            0xef => {
+            _ => {
                 next.starts_with(&[0xbb, 0xbf])
                     || next.starts_with(&[0xbf, 0xbe])
                     || next.starts_with(&[0xbf, 0xbf])
             }
-            _ => false,
         }
     })
 }
