@@ -333,17 +333,24 @@ fn ends_sentence(text: &str, i: usize, c: char) -> bool {
         .chars()
         .filter(|c| c.is_alphanumeric() || *c == '.')
         .collect();
+    !dot_continues(&word)
+}
+
+/// Whether the dot after `word` (its letters, digits and dots) is part of
+/// it rather than a sentence's end: an abbreviation ("e.g", "U.S", "Dr") or
+/// an initial, as in "John F. Kennedy".
+fn dot_continues(word: &str) -> bool {
     if word.contains('.') {
-        return false; // "e.g.", "i.e.", "U.S."
+        return true; // "e.g.", "i.e.", "U.S."
     }
     let mut letters = word.chars();
     if let (Some(first), None) = (letters.next(), letters.next())
         && first.is_alphabetic()
         && first.is_uppercase()
     {
-        return false; // an initial, as in "John F. Kennedy"
+        return true;
     }
-    !ABBREVIATIONS.contains(&word.to_lowercase().as_str())
+    ABBREVIATIONS.contains(&word.to_lowercase().as_str())
 }
 
 /// Cuts `text` to at most `max` characters.
@@ -423,17 +430,7 @@ mod tests {
             .iter()
             .filter(|c| c.is_alphanumeric() || **c == '.')
             .collect();
-        if word.contains('.') {
-            return false; // "e.g.", "i.e.", "U.S."
-        }
-        let mut letters = word.chars();
-        if let (Some(first), None) = (letters.next(), letters.next())
-            && first.is_alphabetic()
-            && first.is_uppercase()
-        {
-            return false; // an initial, as in "John F. Kennedy"
-        }
-        !ABBREVIATIONS.contains(&word.to_lowercase().as_str())
+        !dot_continues(&word)
     }
 
     /// Cuts `text` to at most `max` characters.
