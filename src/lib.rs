@@ -11,7 +11,13 @@
 //!               file, mark) ─▶ store: the poll's PollOutcome
 //! ```
 //!
-//! - [`config`]: the TOML file, validated (raw serde structs, then checks).
+//! - [`config`]: the TOML file, validated (raw serde structs, then checks),
+//!   and rewritten keeping its comments and layout (`edit`: `add`,
+//!   `import-opml`, `fix-moved`).
+//! - [`opml`]: OPML files read (folders and categories as tags; size, depth
+//!   and count capped) and written, for `import-opml` and `export-opml`.
+//! - [`discover`]: a site's or article's feeds, from its `rel="alternate"`
+//!   links or the common feed paths, and the main one, for `linkpost add`.
 //! - [`fetch`]: the polite HTTP client (and `file:` reads), which follows
 //!   redirects itself and reports a feed's; `guard` keeps
 //!   article pages out of private networks, `headers` reads statuses and
@@ -34,7 +40,9 @@
 //!   (`report`), when it is due next (`schedule`), `linkpost poll`'s pass
 //!   (`pass`), `preview`, and `check --fetch`'s `probe`.
 //! - [`post`]: the summary chain (`build`), rendering with YAML front matter
-//!   (`render`), reading a post file back (`front_matter`), file names.
+//!   (`render`) or TOML and Zola's and a body template (`format`), tags
+//!   from categories (`tags`), reading a post file back (`front_matter`),
+//!   file names.
 //! - [`writer`]: claims posts in batches (`claim`), writes and syncs their
 //!   files (`files`), finishes what a crash left (`recovery`), on two threads.
 //! - [`output`]: atomic, never-clobbering file writes.
@@ -45,12 +53,11 @@
 //!   the CLI and the page.
 //! - [`web`]: the review page (axum): routes, the `Host`/token/CSRF checks
 //!   and headers (`security`), templates (`page`, `templates/`), with its
-//!   script and style from `static/`.
+//!   script and style from `static/`; `/metrics` and `/healthz`
+//!   (`telemetry`), on `http_listen` and on the page's listener in `run`.
 //! - [`notify`]: `[[notify]]` webhooks: the events and their JSON bodies
 //!   (`event`), the signed POST and its retry rule (`deliver`), a bounded
 //!   queue and sender task per target that no poll waits for.
-//!   script and style from `static/`; `/metrics` and `/healthz`
-//!   (`telemetry`), on `http_listen` and on the page's listener in `run`.
 //! - [`metrics`]: what polls and the writer count (`prometheus-client`).
 //! - [`daemon`]: the due queue (pure), the scheduler shell, Unix signals,
 //!   systemd notify, the loop's heartbeat (`health`).
