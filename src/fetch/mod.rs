@@ -628,6 +628,9 @@ mod tests {
             .get(format!("https://localhost:{port}/"))
             .send()
             .await;
+        // Had the client never connected (a `localhost` only on IPv6), this
+        // empty connection ends the wait and the assertions below fail.
+        let _ = std::net::TcpStream::connect(("127.0.0.1", port));
         let hello = hello.join().expect("listener");
         let holds = |needle: &[u8]| hello.windows(needle.len()).any(|w| w == needle);
         assert_eq!(hello.first(), Some(&0x16), "a TLS handshake record");
