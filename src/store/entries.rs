@@ -74,13 +74,7 @@ impl Store {
         guid: Option<&str>,
         urls: &PostUrls,
     ) -> Result<Option<i64>, StoreError> {
-        let mut by_key = self.conn.prepare_cached(ENTRY_BY_KEY)?;
-        for key in names(feed, guid, urls) {
-            if let Some(id) = by_key.query_row([key], |row| row.get(0)).optional()? {
-                return Ok(Some(id));
-            }
-        }
-        Ok(None)
+        entry_holding(&self.conn, &names(feed, guid, urls))
     }
 
     /// Records more URLs and a guid under an entry already seen, so every
@@ -92,10 +86,16 @@ impl Store {
         guid: Option<&str>,
         urls: &PostUrls,
     ) -> Result<(), StoreError> {
-        let tx = self.write_tx()?;
-        insert_aliases(&tx, entry_id, feed, guid, urls)?;
-        tx.commit()?;
-        Ok(())
+        let keys = names(feed, guid, urls);
+        self.write_step(|conn| {
+            let mut insert = conn.prepare_cached(
+                "INSERT INTO entry_keys (key, entry_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            )?;
+            for key in &keys {
+                insert.execute(params![key, entry_id])?;
+            }
+            Ok(())
+        })
     }
 
     /// Records an entry that gets no post (e.g. beyond `backfill`).
@@ -155,43 +155,49 @@ impl Store {
         file: Option<&str>,
         pending: Option<(Option<&str>, EntryState)>,
     ) -> Result<Option<i64>, StoreError> {
-        let tx = self.write_tx()?;
-        // Only a post's URL and title are ever read (by review and
-        // recovery); an entry recorded unwritten is known by its keys.
-        let (origin, rest, title) = match pending {
-            Some(_) => {
-                let (origin, rest) = split_url(entry.urls.external());
-                let origin = origin.map(|o| origin_id(&tx, o)).transpose()?;
-                (origin, Some(rest), Some(entry.title))
+        let keys = names(entry.feed, entry.guid, entry.urls);
+        // Nothing is written before every name is known free, so a refused
+        // claim needs no savepoint to undo it (see `write_step`).
+        self.write_step(|conn| {
+            if entry_holding(conn, &keys)?.is_some() {
+                return Ok(None);
             }
-            None => (None, None, None),
-        };
-        tx.prepare_cached(
-            "INSERT INTO entries (feed_id, url_origin, url_rest, title, state, file,
-                    pending_content, final_state, first_seen)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?
-        .execute(params![
-            feed_id(&tx, entry.feed)?,
-            origin,
-            rest,
-            title,
-            state.as_str(),
-            file,
-            pending.and_then(|(content, _)| content),
-            pending.map(|(_, final_state)| final_state.as_str()),
-            entry.now
-        ])?;
-        let id = tx.last_insert_rowid();
-        let claimed = insert_aliases(&tx, id, entry.feed, entry.guid, entry.urls)?;
-        let expected = entry.urls.iter().count() + usize::from(entry.guid.is_some());
-        if claimed != expected {
-            // Some name of this article is taken: it is not new. Dropping the
-            // transaction rolls the insert back.
-            return Ok(None);
-        }
-        tx.commit()?;
-        Ok(Some(id))
+            // Only a post's URL and title are ever read (by review and
+            // recovery); an entry recorded unwritten is known by its keys.
+            let (origin, rest, title) = match pending {
+                Some(_) => {
+                    let (origin, rest) = split_url(entry.urls.external());
+                    let origin = origin.map(|o| origin_id(conn, o)).transpose()?;
+                    (origin, Some(rest), Some(entry.title))
+                }
+                None => (None, None, None),
+            };
+            conn.prepare_cached(
+                "INSERT INTO entries (feed_id, url_origin, url_rest, title, state, file,
+                        pending_content, final_state, first_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                feed_id(conn, entry.feed)?,
+                origin,
+                rest,
+                title,
+                state.as_str(),
+                file,
+                pending.and_then(|(content, _)| content),
+                pending.map(|(_, final_state)| final_state.as_str()),
+                entry.now
+            ])?;
+            let id = conn.last_insert_rowid();
+            // Every name is free (checked above, in this transaction): a
+            // conflict here is an error, not a seen article.
+            let mut insert =
+                conn.prepare_cached("INSERT INTO entry_keys (key, entry_id) VALUES (?1, ?2)")?;
+            for key in &keys {
+                insert.execute(params![key, id])?;
+            }
+            Ok(Some(id))
+        })
     }
 
     /// Marks pending entries as written, in one transaction, dropping the
@@ -207,16 +213,17 @@ impl Store {
             tx.prepare_cached("DELETE FROM pending_batches WHERE id = ?1")?
                 .execute([batch])?;
         }
-        {
-            let mut stmt = tx.prepare_cached(
-                "UPDATE entries SET state = coalesce(final_state, 'draft'), final_state = NULL,
-                        pending_content = NULL, written_at = ?2
-                 WHERE id = ?1 AND state = 'pending'",
-            )?;
-            for id in ids {
-                stmt.execute(params![id, now])?;
-            }
-        }
+        // One statement for the batch: each statement that fires the post
+        // count triggers copies every page it changes to a statement
+        // journal, so one per post was 7% of a cold poll (issue 13).
+        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+        let ids = format!("[{}]", ids.join(","));
+        tx.prepare_cached(
+            "UPDATE entries SET state = coalesce(final_state, 'draft'), final_state = NULL,
+                    pending_content = NULL, written_at = ?2
+             WHERE id IN (SELECT value FROM json_each(?1)) AND state = 'pending'",
+        )?
+        .execute(params![ids, now])?;
         tx.commit()?;
         Ok(())
     }
@@ -261,32 +268,29 @@ impl Store {
     }
 }
 
-/// The keys of every name of an entry: its URLs, then its guid in `feed`.
-fn names<'a>(
-    feed: &'a str,
-    guid: Option<&'a str>,
-    urls: &'a PostUrls,
-) -> impl Iterator<Item = Key> + 'a {
-    urls.iter()
+/// The keys of every name of an entry, each once: its URLs, then its guid
+/// in `feed`.
+fn names(feed: &str, guid: Option<&str>, urls: &PostUrls) -> Vec<Key> {
+    let mut keys: Vec<Key> = Vec::with_capacity(4);
+    for key in urls
+        .iter()
         .map(url_key)
         .chain(guid.map(|guid| guid_key(feed, guid)))
+    {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
 }
 
-/// Records the names of `urls` and `guid` under `entry_id` where no entry
-/// holds them yet; returns how many were new.
-fn insert_aliases(
-    tx: &Connection,
-    entry_id: i64,
-    feed: &str,
-    guid: Option<&str>,
-    urls: &PostUrls,
-) -> Result<usize, StoreError> {
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO entry_keys (key, entry_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-    )?;
-    let mut inserted = 0;
-    for key in names(feed, guid, urls) {
-        inserted += insert.execute(params![key, entry_id])?;
+/// The entry holding any of `keys`, the first found.
+fn entry_holding(conn: &Connection, keys: &[Key]) -> Result<Option<i64>, StoreError> {
+    let mut by_key = conn.prepare_cached(ENTRY_BY_KEY)?;
+    for key in keys {
+        if let Some(id) = by_key.query_row([key], |row| row.get(0)).optional()? {
+            return Ok(Some(id));
+        }
     }
-    Ok(inserted)
+    Ok(None)
 }

@@ -104,6 +104,9 @@ pub enum StoreError {
         "the database ended a batch's transaction after an error (a full disk or an I/O error?); its changes were undone"
     )]
     TransactionLost,
+    /// A write inside a batch failed half way; the batch was undone.
+    #[error("a write in a batch failed ({0}); the batch's changes were undone")]
+    BatchStepFailed(String),
     /// A query failed.
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
@@ -187,6 +190,9 @@ pub struct Store {
     conn: Connection,
     /// Inside [`Store::batch`]: its transaction must still be open.
     in_batch: bool,
+    /// The first error of a [`Store::write_step`] inside the open batch,
+    /// whose writes may be half done: the batch is rolled back.
+    batch_broken: Option<String>,
     /// Rows of the `feeds` table read so far (see [`Store::feed_rows_read`]).
     feed_rows_read: std::cell::Cell<u64>,
 }
@@ -251,6 +257,7 @@ impl Store {
         Ok(Store {
             conn,
             in_batch: false,
+            batch_broken: None,
             feed_rows_read: std::cell::Cell::new(0),
         })
     }
@@ -300,9 +307,37 @@ impl Store {
         })
     }
 
+    /// Runs `f`'s writes as one whole. At the top level that is a transaction
+    /// of its own. Inside a [`Store::batch`] it is the batch's transaction,
+    /// without a savepoint: a savepoint copies every page it changes (8 KiB
+    /// each) into a sub-journal, which was a tenth of a cold poll's
+    /// instructions (issue 13). So `f` must refuse before it writes (a
+    /// claim checks its names first), and an error from `f` fails the
+    /// whole batch.
+    fn write_step<T>(
+        &mut self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.check_batch_alive()?;
+        if self.conn.is_autocommit() {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            return Ok(value);
+        }
+        let result = f(&self.conn);
+        if let Err(e) = &result {
+            self.batch_broken.get_or_insert_with(|| e.to_string());
+        }
+        result
+    }
+
     /// Runs `f` inside one write transaction, so many claims (or marks) cost
-    /// one commit. Each store call inside gets its own savepoint, so one
-    /// refused claim does not undo the others. With `durable`, the commit is
+    /// one commit. A claim that is refused (its article seen already) writes
+    /// nothing, so it does not undo the others; a store error inside fails
+    /// the whole batch, even when `f` goes on. With `durable`, the commit is
     /// synced to disk before this returns (claims must be, before their
     /// files are written).
     ///
@@ -324,10 +359,16 @@ impl Store {
             .and_then(|mut begin| begin.execute([]));
         let result = begun.map(|_| {
             self.in_batch = true;
+            self.batch_broken = None;
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
             self.in_batch = false;
             outcome
         });
+        let result = match (result, self.batch_broken.take()) {
+            // A step failed half way: nothing of the batch may be kept.
+            (Ok(Ok(Ok(_))), Some(broken)) => Ok(Ok(Err(StoreError::BatchStepFailed(broken)))),
+            (result, _) => result,
+        };
         let result = match result {
             Err(e) => Err(e.into()),
             // SQLite may have ended the transaction itself (a full disk):

@@ -251,6 +251,70 @@ fn a_batch_that_fails_or_panics_keeps_nothing_and_leaves_no_transaction_open() {
 }
 
 #[test]
+fn a_claim_that_fails_half_way_fails_its_whole_batch() {
+    let mut store = Store::open_in_memory().expect("store");
+    let (a, b, c) = (
+        urls("https://e.com/a"),
+        urls("https://e.com/b"),
+        urls("https://e.com/c"),
+    );
+    // The second claim's names cannot be stored: its entry row is written,
+    // then its keys fail, as a full disk or a broken index would.
+    store
+        .conn
+        .execute_batch(
+            "CREATE TEMP TRIGGER keys_fail BEFORE INSERT ON main.entry_keys
+             WHEN (SELECT count(*) FROM main.entries) >= 2
+             BEGIN SELECT RAISE(ABORT, 'no room for keys'); END;",
+        )
+        .expect("trigger");
+    let mut answers = Vec::new();
+    let result = store.batch(false, |s| {
+        for u in [&a, &b] {
+            answers.push(s.claim(&entry("F", None, u), "f.md", None, EntryState::Draft));
+        }
+        // A caller that goes on after a failed step still loses the batch.
+        Ok(())
+    });
+    assert!(
+        answers[0].as_ref().is_ok_and(Option::is_some),
+        "{answers:?}"
+    );
+    assert!(answers[1].is_err(), "{answers:?}");
+    match result {
+        Err(StoreError::BatchStepFailed(cause)) => {
+            assert!(cause.contains("no room for keys"), "{cause}");
+        }
+        other => panic!("the batch must fail: {other:?}"),
+    }
+    assert!(store.conn.is_autocommit(), "rolled back");
+    let entries: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM entries", [], |row| row.get(0))
+        .expect("count");
+    assert_eq!(
+        entries, 0,
+        "neither the whole claim nor the half one is kept"
+    );
+
+    // A refused claim writes nothing and the batch goes on.
+    store
+        .conn
+        .execute_batch("DROP TRIGGER temp.keys_fail")
+        .expect("drop");
+    let claimed = store
+        .batch(false, |s| {
+            let first = s.claim(&entry("F", None, &c), "c.md", None, EntryState::Draft)?;
+            let again = s.claim(&entry("G", None, &c), "c-2.md", None, EntryState::Draft)?;
+            Ok((first, again))
+        })
+        .expect("batch");
+    assert!(claimed.0.is_some());
+    assert_eq!(claimed.1, None, "seen already");
+    assert_eq!(store.find_seen("F", None, &c).expect("find"), claimed.0);
+}
+
+#[test]
 fn errors_print_their_cause_once() {
     use std::error::Error as _;
     let dir = tempfile::tempdir().expect("tempdir");
