@@ -188,11 +188,9 @@ pub fn collapse_whitespace(text: &str) -> String {
     let mut pending_space = false;
     let mut rest = text;
     while let Some(&first) = rest.as_bytes().first() {
-        // Runs of printable ASCII (most of any text) are copied whole.
-        let run = rest
-            .bytes()
-            .position(|b| !b.is_ascii_graphic())
-            .unwrap_or(rest.len());
+        // Runs of printable ASCII and the single spaces between its words
+        // (most of any text) are copied whole.
+        let run = printable_run(rest.as_bytes());
         if run > 0 {
             if pending_space && !out.is_empty() {
                 out.push(' ');
@@ -227,6 +225,23 @@ pub fn collapse_whitespace(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// The length of the longest start of `bytes` that collapsing leaves as
+/// it is: printable ASCII, and single spaces each between two printable
+/// ASCII bytes.
+fn printable_run(bytes: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii_graphic() {
+            i += 1;
+        } else if b == b' ' && i > 0 && bytes.get(i + 1).is_some_and(u8::is_ascii_graphic) {
+            i += 2;
+        } else {
+            break;
+        }
+    }
+    i
 }
 
 /// A run's width: characters, a CJK character counting two (it carries
@@ -353,6 +368,22 @@ fn dot_continues(word: &str) -> bool {
     ABBREVIATIONS.contains(&word.to_lowercase().as_str())
 }
 
+/// The byte offset of the `n`th character of `text` (from 0), if it has one.
+fn char_start(text: &str, n: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    // ASCII before it (most text): the `n`th character is the `n`th byte.
+    if bytes.len() > n && bytes[..n].is_ascii() {
+        return Some(n);
+    }
+    // Otherwise count the bytes that start a character.
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(_, &b)| !(0x80..0xC0).contains(&b))
+        .nth(n)
+        .map(|(i, _)| i)
+}
+
 /// Cuts `text` to at most `max` characters.
 ///
 /// The result is the whole text when it fits, else the longest prefix that
@@ -362,24 +393,31 @@ pub fn cut_text(text: &str, max: usize) -> String {
     // Byte offsets, not a copy of the characters: a summary is cut on every
     // post. Only the first `max` characters matter, and a few past them, to
     // see whether a sentence ends at the limit (closing quotes, then a space).
-    let mut offsets = text.char_indices().map(|(i, _)| i);
-    let Some(limit) = offsets.nth(max) else {
+    let Some(limit) = char_start(text, max) else {
         return text.to_string();
     };
     if max == 0 {
         return String::new();
     }
-    let window = &text[..offsets.nth(63).unwrap_or(text.len())];
+    let window = &text[..char_start(&text[limit..], 64).map_or(text.len(), |o| limit + o)];
     let head = &text[..limit];
-    // Longest prefix that ends a sentence: scan back from the limit.
-    if let Some((i, c)) = head
-        .char_indices()
-        .rev()
-        .find(|&(i, c)| ends_sentence(window, i, c))
+    // Longest prefix that ends a sentence: scan back from the limit, byte by
+    // byte, for what can start a mark (`.`, `!`, `?`, and the first byte of
+    // `…`, `。`, `！` and `？`).
+    let mut end = head.len();
+    while let Some(i) = head.as_bytes()[..end]
+        .iter()
+        .rposition(|b| matches!(b, b'.' | b'!' | b'?' | 0xE2 | 0xE3 | 0xEF))
     {
-        let rest = &head[i + c.len_utf8()..];
-        let end = head.len() - rest.trim_start_matches(is_closing).len();
-        return head[..end].to_string();
+        end = i;
+        let Some(c) = head[i..].chars().next() else {
+            break;
+        };
+        if ends_sentence(window, i, c) {
+            let rest = &head[i + c.len_utf8()..];
+            let cut = head.len() - rest.trim_start_matches(is_closing).len();
+            return head[..cut].to_string();
+        }
     }
     // Room for the ellipsis: the cut is at the last white space of the first
     // `max` characters (not the first), else before the last of them.
@@ -580,7 +618,38 @@ mod tests {
         }
     }
 
+    /// What `collapse_whitespace` does, a character at a time.
+    fn collapse_whitespace_by_chars(text: &str) -> String {
+        let mut out = String::new();
+        let mut pending_space = false;
+        for c in text.chars() {
+            if matches!(
+                c,
+                '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}'
+            ) {
+                continue;
+            }
+            if c.is_whitespace() || c.is_control() {
+                pending_space = true;
+                continue;
+            }
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c);
+        }
+        out
+    }
+
     proptest! {
+        #[test]
+        fn collapse_whitespace_agrees_with_the_character_version(
+            text in "([a-z.,!]{0,4}|[ \t\n\r]{1,3}|\u{a0}|\u{200b}|\u{ad}|é|漢|\u{7f}|\u{0}){0,40}",
+        ) {
+            prop_assert_eq!(collapse_whitespace(&text), collapse_whitespace_by_chars(&text));
+        }
+
         #[test]
         fn cut_text_agrees_with_the_character_version(
             text in " ?(([A-Za-z]{1,8}|e\\.g|Dr|F|U\\.S|é漢|v1\\.2)[.!?…。,;:-]{0,2}[\"'”’)\\]»]{0,2}[ \u{a0}\u{3000}—]{0,2}){0,30}",
