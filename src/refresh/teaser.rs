@@ -133,10 +133,15 @@ fn ends_in_read_more(text: &str) -> bool {
     }
     // "Continue reading" may name where or what: Medium's "Continue reading
     // on Medium »", TypePad's "Continue reading “Title” »".
-    stripped
-        .rmatch_indices("continue reading")
+    // Only its last bytes are searched: a phrase that starts further back
+    // has too long a rest.
+    const PHRASE: &str = "continue reading";
+    let end = crate::extract::tail(stripped, CONTINUE_READING_TAIL + PHRASE.len());
+    let offset = stripped.len() - end.len();
+    end.rmatch_indices(PHRASE)
         .next()
         .is_some_and(|(pos, phrase)| {
+            let pos = offset + pos;
             let rest = &stripped[pos + phrase.len()..];
             starts_a_word(stripped, pos)
                 && rest.len() <= CONTINUE_READING_TAIL
