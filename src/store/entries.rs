@@ -172,6 +172,8 @@ impl Store {
                 }
                 None => (None, None, None),
             };
+            // Unwritten (`written_at` unset): no trigger counts inserts
+            // (migration 9).
             conn.prepare_cached(
                 "INSERT INTO entries (feed_id, url_origin, url_rest, title, state, file,
                         pending_content, final_state, first_seen)
