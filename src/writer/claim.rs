@@ -216,11 +216,6 @@ pub(super) fn claim_batches(
 fn claim(store: &mut Store, post: &PostToWrite) -> Claim {
     let claimed = (|| {
         let guid = post.guid.as_deref();
-        if let Some(id) = store.find_seen(&post.feed, guid, &post.urls)? {
-            store.add_aliases(id, &post.feed, guid, &post.urls)?;
-            debug!(item_url = %post.urls.external(), "canonical URL already seen");
-            return Ok(None);
-        }
         let file = free_name(store, None, &post.file_name)?;
         let entry = NewEntry {
             feed: &post.feed,
@@ -234,9 +229,17 @@ fn claim(store: &mut Store, post: &PostToWrite) -> Claim {
         } else {
             EntryState::Approved
         };
-        Ok(store
-            .claim(&entry, &file, None, final_state)?
-            .map(|id| Claimed { id, file }))
+        // The claim looks its names up first; only a refused one (the
+        // article seen under another name) is looked up again, to add
+        // the names it came with.
+        if let Some(id) = store.claim(&entry, &file, None, final_state)? {
+            return Ok(Some(Claimed { id, file }));
+        }
+        if let Some(id) = store.find_seen(&post.feed, guid, &post.urls)? {
+            store.add_aliases(id, &post.feed, guid, &post.urls)?;
+            debug!(item_url = %post.urls.external(), "canonical URL already seen");
+        }
+        Ok(None)
     })();
     match claimed {
         Ok(Some(c)) => Claim::Claimed(c),
