@@ -216,6 +216,13 @@ impl Store {
         Store::prepare(conn, path)
     }
 
+    /// Runs `sql` on the store's connection: a test's way to break the
+    /// store on purpose (e.g. a TEMP trigger that fails some writes).
+    #[cfg(test)]
+    pub(crate) fn execute_for_tests(&self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.conn.execute_batch(sql)?)
+    }
+
     /// An in-memory store, for tests and `preview`.
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let conn = Connection::open_in_memory()?;

@@ -187,7 +187,9 @@ const V4_TABLES: &str = "CREATE TABLE feed_names (
 /// keys on every delete of an entry (they have no index by entry, which
 /// would cost as much again as the keys). The triggers keep `post_counts`
 /// equal to `SELECT feed_id, state, count(*) FROM entries WHERE written_at
-/// IS NOT NULL GROUP BY feed_id, state`, whoever changes `entries`.
+/// IS NOT NULL GROUP BY feed_id, state` through every update and delete,
+/// whoever makes them. Since migration 9 an insert is not counted: linkpost
+/// never inserts an entry already written.
 const V4_INDEXES: &str = "CREATE INDEX entries_file ON entries (substr(file, 1, 16))
         WHERE file IS NOT NULL;
     CREATE INDEX entries_pending ON entries (id) WHERE state = 'pending';

@@ -667,7 +667,7 @@ fn post_counts_follow_every_change_of_state() {
         store.count_posts("G").expect("count"),
         PostCounts::default()
     );
-    // What a test or a person may do by hand in SQL is counted too.
+    // An update a test or a person makes by hand in SQL is counted too.
     store
         .conn
         .execute(

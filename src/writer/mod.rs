@@ -33,6 +33,8 @@ use crate::store::{PollOutcome, Store, StoreError, lock_shared};
 mod claim;
 mod files;
 mod recovery;
+#[cfg(test)]
+mod tests;
 
 pub use recovery::{holds_complete_post, recover};
 
