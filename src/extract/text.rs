@@ -208,23 +208,30 @@ pub fn collapse_whitespace(text: &str) -> String {
         }
         let Some(c) = rest.chars().next() else { break };
         rest = &rest[c.len_utf8()..];
-        if matches!(
-            c,
-            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}'
-        ) {
-            continue;
-        }
-        if c.is_whitespace() || c.is_control() {
-            pending_space = true;
-            continue;
-        }
-        if pending_space && !out.is_empty() {
-            out.push(' ');
-        }
-        pending_space = false;
-        out.push(c);
+        push_collapsed(c, &mut pending_space, &mut out);
     }
     out
+}
+
+/// Adds one character to collapsed text: zero-width characters and soft
+/// hyphens are dropped, white space and control characters make one pending
+/// space, written before the next character that is kept.
+fn push_collapsed(c: char, pending_space: &mut bool, out: &mut String) {
+    if matches!(
+        c,
+        '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}'
+    ) {
+        return;
+    }
+    if c.is_whitespace() || c.is_control() {
+        *pending_space = true;
+        return;
+    }
+    if *pending_space && !out.is_empty() {
+        out.push(' ');
+    }
+    *pending_space = false;
+    out.push(c);
 }
 
 /// The length of the longest start of `bytes` that collapsing leaves as
@@ -623,21 +630,7 @@ mod tests {
         let mut out = String::new();
         let mut pending_space = false;
         for c in text.chars() {
-            if matches!(
-                c,
-                '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}'
-            ) {
-                continue;
-            }
-            if c.is_whitespace() || c.is_control() {
-                pending_space = true;
-                continue;
-            }
-            if pending_space && !out.is_empty() {
-                out.push(' ');
-            }
-            pending_space = false;
-            out.push(c);
+            push_collapsed(c, &mut pending_space, &mut out);
         }
         out
     }
