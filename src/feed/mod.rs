@@ -8,6 +8,8 @@
 //!
 //! - `mod.rs`: the entry point, feed-rs's model to [`FeedItem`]s.
 //! - `charset`: bytes that name no encoding and are not UTF-8.
+//! - `dates`: entry dates, the standard forms read without feed-rs's
+//!   regular expressions.
 //! - `json`: JSON Feed, read leniently (not by feed-rs).
 //! - `repair`: byte-level repairs tried when feed-rs refuses a document.
 //! - `rss_items`: what feed-rs drops from RSS items (Atom links, a guid's
@@ -16,6 +18,7 @@
 //! - `tests`: [`parse_feed`] on real fixtures, one test per behaviour.
 
 mod charset;
+mod dates;
 mod json;
 mod repair;
 mod rss_items;
@@ -107,6 +110,7 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
             feed_rs::parser::Builder::new()
                 .base_uri(Some(base.as_str()))
                 .id_generator(|_, _, _| String::new())
+                .timestamp_parser(dates::parse_timestamp)
                 .build()
                 .parse(bytes)
         });
