@@ -239,16 +239,52 @@ fn push_collapsed(c: char, pending_space: &mut bool, out: &mut String) {
 /// ASCII bytes.
 fn printable_run(bytes: &[u8]) -> usize {
     let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b.is_ascii_graphic() {
-            i += 1;
-        } else if b == b' ' && i > 0 && bytes.get(i + 1).is_some_and(u8::is_ascii_graphic) {
-            i += 2;
-        } else {
-            break;
+    loop {
+        // Eight bytes at a time while a chunk is wholly in the run; the
+        // byte before each chunk is printable (or there is none), as the
+        // byte steps below also leave it.
+        while let Some(chunk) = bytes
+            .get(i..i + 8)
+            .and_then(|c| <[u8; 8]>::try_from(c).ok())
+        {
+            if !chunk_in_run(u64::from_le_bytes(chunk), i == 0) {
+                break;
+            }
+            i += 8;
+        }
+        // A byte at a time past what stopped the chunk (a space at its end,
+        // the run's end), then chunks again.
+        let stop = i + 8;
+        while i < stop {
+            match bytes.get(i) {
+                Some(b) if b.is_ascii_graphic() => i += 1,
+                Some(b' ') if i > 0 && bytes.get(i + 1).is_some_and(u8::is_ascii_graphic) => i += 2,
+                _ => return i,
+            }
         }
     }
-    i
+}
+
+/// Whether eight bytes (the first in the low byte) all stay as they are in
+/// collapsed text, whatever follows them: printable ASCII and single spaces,
+/// none first when `at_start`, none last (what follows decides that one).
+fn chunk_in_run(word: u64, at_start: bool) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    if word & HIGH != 0 {
+        return false; // not ASCII
+    }
+    // Every byte is below 0x80 now, so no sum below carries into the next
+    // byte: each byte's high bit answers for that byte alone.
+    let at_least_space = word.wrapping_add(0x60 * ONES) & HIGH;
+    let delete = word.wrapping_add(ONES) & HIGH;
+    let not_space = word ^ (0x20 * ONES);
+    let spaces = !((not_space & !HIGH).wrapping_add(!HIGH) | not_space) & HIGH;
+    let first_or_last_space = spaces & (0x80 | (0x80 << 56));
+    at_least_space == HIGH
+        && delete == 0
+        && spaces & (spaces << 8) == 0
+        && (first_or_last_space == 0 || (!at_start && spaces & (0x80 << 56) == 0))
 }
 
 /// A run's width: characters, a CJK character counting two (it carries
@@ -638,9 +674,27 @@ mod tests {
     proptest! {
         #[test]
         fn collapse_whitespace_agrees_with_the_character_version(
-            text in "([a-z.,!]{0,4}|[ \t\n\r]{1,3}|\u{a0}|\u{200b}|\u{ad}|é|漢|\u{7f}|\u{0}){0,40}",
+            text in "([a-z.,!]{0,4}|( [a-z~]{1,9}){1,4}|[ \t\n\r]{1,3}|\u{a0}|\u{200b}|\u{ad}|é|漢|\u{7f}|\u{0}|\u{1f}|!|~){0,40}",
         ) {
             prop_assert_eq!(collapse_whitespace(&text), collapse_whitespace_by_chars(&text));
+        }
+
+        #[test]
+        fn chunk_in_run_agrees_with_its_bytes(
+            chunk in proptest::collection::vec(proptest::sample::select(
+                &[b' ', b'!', b'~', b'a', b'0', 0x7f, 0x1f, 0x80, b'\t', 0xc3, 0xff, 0x00, 0x60][..]), 8),
+            at_start in proptest::bool::ANY,
+        ) {
+            let graphic = |i: usize| chunk[i].is_ascii_graphic();
+            let expected = (0..8).all(|i| {
+                graphic(i)
+                    || (chunk[i] == b' '
+                        && i < 7
+                        && graphic(i + 1)
+                        && (if i == 0 { !at_start } else { graphic(i - 1) }))
+            });
+            let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk.as_slice()).unwrap_or_default());
+            prop_assert_eq!(chunk_in_run(word, at_start), expected, "{:?}", chunk);
         }
 
         #[test]
