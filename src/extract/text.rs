@@ -104,14 +104,19 @@ pub(super) fn cut_at_nesting(html: &str) -> &str {
             at = start + 1;
             continue;
         }
-        let name = rest[..name_len].to_ascii_lowercase();
+        // Compared without case and without a lower-cased copy: this runs
+        // on every tag of every entry.
+        let name = &rest[..name_len];
         let tag_end = rest.find('>').map_or(html.len(), |end| start + 1 + end);
         let self_closing = html[..tag_end].ends_with('/');
-        if matches!(name.as_str(), "script" | "style" | "textarea" | "title") {
+        let raw_text = ["script", "style", "textarea", "title"]
+            .into_iter()
+            .find(|raw| name.eq_ignore_ascii_case(raw));
+        if let Some(raw) = raw_text {
             // Raw text up to the matching end tag.
-            let close = format!("</{name}");
+            let closes = |at: usize| lower_starts(at, "</") && lower_starts(at + 2, raw);
             let mut next = tag_end;
-            while next < html.len() && !lower_starts(next, &close) {
+            while next < html.len() && !closes(next) {
                 next += html[next..]
                     .find('<')
                     .map_or(html.len() - next, |i| i.max(1));
@@ -119,7 +124,7 @@ pub(super) fn cut_at_nesting(html: &str) -> &str {
             at = next.min(html.len());
             continue;
         }
-        if !self_closing && !NOT_NESTING.contains(&name.as_str()) {
+        if !self_closing && !NOT_NESTING.iter().any(|n| n.eq_ignore_ascii_case(name)) {
             depth += 1;
             if depth > MAX_NESTING {
                 return &html[..start];
@@ -655,6 +660,15 @@ mod tests {
             "<i>end</i>"
         );
         assert_eq!(cut_at_nesting(&flat), flat);
+        // Tag names in any case: raw text up to its end tag is not read, and
+        // void elements do not nest.
+        let shouting = format!(
+            "<STYLE>{}</Style><Br><LI>x{}",
+            "<div>".repeat(MAX_NESTING + 1),
+            "<DIV>".repeat(MAX_NESTING + 1)
+        );
+        let cut = cut_at_nesting(&shouting);
+        assert!(cut.ends_with(&format!("<LI>x{}", "<DIV>".repeat(MAX_NESTING))));
         // Broken input ends the scan, never panics.
         for bad in ["<", "<div", "</", "<!--", "<script>", "<é><ü", "a < b > c"] {
             let _ = cut_at_nesting(bad);

@@ -270,10 +270,14 @@ impl Refresher {
         let notifications = &self.notifications;
         match result {
             Ok(done) if !done.new_posts.is_empty() => {
-                notifications.send(&Event::NewDrafts {
-                    feed: feed.name.clone(),
-                    posts: done.new_posts.clone(),
-                });
+                // The event holds a copy of every new post: made only when a
+                // target wants it.
+                if notifications.wants(EventKind::NewDrafts) {
+                    notifications.send(&Event::NewDrafts {
+                        feed: feed.name.clone(),
+                        posts: done.new_posts.clone(),
+                    });
+                }
                 false
             }
             Ok(_) => false,
