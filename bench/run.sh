@@ -329,7 +329,22 @@ fi
 # commit it was measured.
 SECTIONS="$WORK/sections"
 mkdir -p "$SECTIONS"
-stamp_line() { echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') at linkpost $COMMIT, medians of $RUNS runs."; }
+# A workload not run now keeps the table of its last run on this machine,
+# else the one in bench/RESULTS.md (a new machine, a cleaned $WORK), so a
+# run of some workloads never drops the others' tables.
+for section in 1-fetch 2-compare 3-heavy 4-daemon 5-store 6-review; do
+    name="${section#*-}"
+    if wants "$name" || [ -f "$SECTIONS/$section.md" ] || [ ! -f "$ROOT/bench/RESULTS.md" ]; then continue; fi
+    awk -v head="**$name**" '
+        /<!-- results:end -->/ || /^Machine: / || (/^\*\*[a-z]+\*\*/ && index($0, head) != 1) { on = 0 }
+        index($0, head) == 1 { on = 1 }
+        on { line[++n] = $0 }
+        END { while (n > 0 && line[n] == "") n--; for (i = 1; i <= n; i++) print line[i] }
+    ' "$ROOT/bench/RESULTS.md" > "$SECTIONS/$section.md"
+    [ -s "$SECTIONS/$section.md" ] || rm -f "$SECTIONS/$section.md"
+done
+MACHINE="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+stamp_line() { echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') at linkpost $COMMIT on $MACHINE, medians of $RUNS runs."; }
 table_head() {
     echo "| scenario | requests | posts | wall s | user+sys s | peak RSS MiB | posts/s | vs floor |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
