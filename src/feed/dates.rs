@@ -29,17 +29,10 @@ pub(super) fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
 /// A date read by feed-rs's own lenient parser, which it does not export:
 /// the date is read as the `pubDate` of a one-item feed.
 pub(super) fn parse_timestamp_lenient(text: &str) -> Option<DateTime<Utc>> {
-    let mut document = String::with_capacity(text.len() + 80);
-    document.push_str("<rss version=\"2.0\"><channel><item><pubDate>");
-    for c in text.chars() {
-        match c {
-            '&' => document.push_str("&amp;"),
-            '<' => document.push_str("&lt;"),
-            '>' => document.push_str("&gt;"),
-            c => document.push(c),
-        }
-    }
-    document.push_str("</pubDate></item></channel></rss>");
+    let document = format!(
+        "<rss version=\"2.0\"><channel><item><pubDate>{}</pubDate></item></channel></rss>",
+        quick_xml::escape::escape(text)
+    );
     feed_rs::parser::parse(document.as_bytes())
         .ok()?
         .entries
