@@ -75,6 +75,14 @@ const NOT_NESTING: &[&str] = &[
 /// comments and the raw text of `<script>` and `<style>` skipped). What
 /// follows is not read.
 pub(super) fn cut_at_nesting(html: &str) -> &str {
+    // Each level of nesting opens with a `<`: with no more of them than
+    // the limit, no tag can go past it (most entries hold a few dozen).
+    if memchr::memchr_iter(b'<', html.as_bytes())
+        .nth(MAX_NESTING)
+        .is_none()
+    {
+        return html;
+    }
     let lower_starts = |at: usize, word: &str| {
         html.get(at..at + word.len())
             .is_some_and(|s| s.eq_ignore_ascii_case(word))
