@@ -4,6 +4,7 @@
 //! Builds no `Config`; `Config::parse` puts the checked values together and
 //! applies the defaults.
 
+use std::fmt::Display;
 use std::path::Path;
 use std::time::Duration;
 
@@ -278,7 +279,7 @@ impl Validator<'_> {
     pub(super) fn http_limits(
         &self,
         (connect_timeout, timeout, max_body_size): RawHttpKeys<'_>,
-        prefix: &str,
+        prefix: &dyn Display,
         defaults: HttpLimits,
     ) -> Result<HttpLimits, ConfigError> {
         let duration = |value: &Option<Spanned<String>>, name: &str, default| {
@@ -306,7 +307,7 @@ impl Validator<'_> {
     pub(super) fn category_tags(
         &self,
         (from_categories, tag_map, tag_drop): RawCategoryKeys<'_>,
-        prefix: &str,
+        prefix: &dyn Display,
         defaults: &CategoryTags,
     ) -> Result<CategoryTags, ConfigError> {
         let enabled = match from_categories {
@@ -394,7 +395,7 @@ impl Validator<'_> {
     pub(super) fn filter_patterns(
         &self,
         list: &[Spanned<String>],
-        key: &str,
+        key: &dyn Display,
     ) -> Result<Vec<FilterPattern>, ConfigError> {
         list.iter()
             .enumerate()
@@ -413,7 +414,7 @@ impl Validator<'_> {
     pub(super) fn selectors(
         &self,
         value: Option<&Spanned<OneOrMany>>,
-        key: &str,
+        key: &dyn Display,
     ) -> Result<Vec<String>, ConfigError> {
         let Some(value) = value else {
             return Ok(Vec::new());
@@ -426,7 +427,7 @@ impl Validator<'_> {
             if crate::extract::parse_selector(css).is_none() {
                 return Err(self.invalid(
                     value.span(),
-                    key,
+                    &key.to_string(),
                     format!("\"{css}\" is not a valid CSS selector"),
                 ));
             }
