@@ -350,18 +350,20 @@ fn fill(store: &mut Store, indexes: &[u64], durable: bool) -> Result<(), StoreEr
             )?;
             let mut ids = Vec::with_capacity(written.len());
             for e in &written {
-                let guid = Some(e.guid.as_str());
-                if let Some(id) = s.find_seen(&e.feed, guid, &e.urls)? {
-                    s.add_aliases(id, &e.feed, guid, &e.urls)?;
-                    continue;
-                }
+                // As the writer claims: first, and a refused post's names
+                // recorded under the entry that holds one.
                 let file = free_name(s, &e.file)?;
                 let state = if e.approved {
                     EntryState::Approved
                 } else {
                     EntryState::Draft
                 };
-                ids.extend(s.claim(&new_entry(e), &file, None, state)?);
+                match s.claim(&new_entry(e), &file, None, state)? {
+                    Some(id) => ids.push(id),
+                    None => {
+                        s.find_seen_and_alias(&e.feed, Some(e.guid.as_str()), &e.urls)?;
+                    }
+                }
             }
             Ok((journal, ids))
         })?;

@@ -96,9 +96,11 @@ pub fn classify(
             continue;
         }
         let urls = PostUrls::new(&link);
-        if let Some(id) = store.find_seen(feed, item.guid.as_deref(), &urls)? {
-            // Known under another name too: remember this one as well.
-            store.add_aliases(id, feed, item.guid.as_deref(), &urls)?;
+        // Known under another name too: this one is remembered as well.
+        if store
+            .find_seen_and_alias(feed, item.guid.as_deref(), &urls)?
+            .is_some()
+        {
             debug!(item_url = %link, "already seen");
             position += 1;
             out.seen += 1;

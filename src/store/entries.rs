@@ -77,25 +77,26 @@ impl Store {
         entry_holding(&self.conn, &names(feed, guid, urls))
     }
 
-    /// Records more URLs and a guid under an entry already seen, so every
-    /// name it is known by dedupes from now on.
-    pub fn add_aliases(
+    /// The id of an entry already seen under any of `urls`, or under `guid`
+    /// in `feed`, with the names it was not yet known by recorded under it,
+    /// so each dedupes from now on. Writes only when a name is new: an
+    /// article polled again, under the names it was stored with, costs its
+    /// lookups and nothing more.
+    pub fn find_seen_and_alias(
         &mut self,
-        entry_id: i64,
         feed: &str,
         guid: Option<&str>,
         urls: &PostUrls,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<i64>, StoreError> {
         let keys = names(feed, guid, urls);
-        self.write_step(|conn| {
-            let mut insert = conn.prepare_cached(
-                "INSERT INTO entry_keys (key, entry_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            )?;
-            for key in &keys {
-                insert.execute(params![key, entry_id])?;
-            }
-            Ok(())
-        })
+        let holders = holders(&self.conn, &keys)?;
+        let Some(id) = holders.iter().flatten().next().copied() else {
+            return Ok(None);
+        };
+        if holders.contains(&None) {
+            self.write_step(|conn| alias_free_names(conn, id, &keys, &holders))?;
+        }
+        Ok(Some(id))
     }
 
     /// Records an entry that gets no post (e.g. beyond `backfill`).
@@ -112,7 +113,8 @@ impl Store {
     /// [`EntryState::Pending`]; `final_state` is what it becomes once written.
     /// `content` is the rendered post, unless the caller made it durable
     /// elsewhere (the writer's [`journal`](super::journal)). Returns `None`
-    /// when any of its URLs or its guid is already claimed.
+    /// when any of its URLs or its guid is already claimed (and records
+    /// nothing: [`Store::find_seen_and_alias`] adds its other names).
     pub fn claim(
         &mut self,
         entry: &NewEntry<'_>,
@@ -295,4 +297,29 @@ fn entry_holding(conn: &Connection, keys: &[Key]) -> Result<Option<i64>, StoreEr
         }
     }
     Ok(None)
+}
+
+/// The entry holding each of `keys`, if any.
+fn holders(conn: &Connection, keys: &[Key]) -> Result<Vec<Option<i64>>, StoreError> {
+    let mut by_key = conn.prepare_cached(ENTRY_BY_KEY)?;
+    keys.iter()
+        .map(|key| Ok(by_key.query_row([key], |row| row.get(0)).optional()?))
+        .collect()
+}
+
+/// Records under `entry_id` each of `keys` that no entry held when
+/// [`holders`] looked (one that another writer took since stays its).
+fn alias_free_names(
+    conn: &Connection,
+    entry_id: i64,
+    keys: &[Key],
+    holders: &[Option<i64>],
+) -> Result<(), StoreError> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO entry_keys (key, entry_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
+    for (key, _) in keys.iter().zip(holders).filter(|(_, h)| h.is_none()) {
+        insert.execute(params![key, entry_id])?;
+    }
+    Ok(())
 }

@@ -952,3 +952,74 @@ fn a_permanent_redirect_on_every_poll_for_a_week_is_a_move() {
     let state = store.feed_state("F").expect("state").expect("polled");
     assert_eq!(state.moved_since, Some(t0 + 11 * DAY));
 }
+
+#[test]
+fn a_seen_article_learns_its_free_names_and_no_other_entrys() {
+    let mut store = Store::open_in_memory().expect("store");
+    let url = |u: &str| url::Url::parse(u).expect("url");
+    let claim = |store: &mut Store, feed, guid, urls: &PostUrls| {
+        store
+            .claim(&entry(feed, guid, urls), "x.md", None, EntryState::Draft)
+            .expect("claim")
+    };
+    let a = claim(&mut store, "F", None, &urls("https://e.com/a")).expect("new");
+    let b = claim(&mut store, "F", None, &urls("https://e.com/b")).expect("new");
+    let seen =
+        |store: &Store, feed, guid, u: &str| store.find_seen(feed, guid, &urls(u)).expect("find");
+
+    // An article seen under one name: its other URL and its guid now name
+    // its entry.
+    let c_and_a = PostUrls::new(&url("https://e.com/c")).with_alias(&url("https://e.com/a"));
+    assert_eq!(
+        claim(&mut store, "G", Some("gc"), &c_and_a),
+        None,
+        "refused"
+    );
+    assert_eq!(
+        seen(&store, "X", None, "https://e.com/c"),
+        None,
+        "a refused claim records nothing"
+    );
+    assert_eq!(
+        store
+            .find_seen_and_alias("G", Some("gc"), &c_and_a)
+            .expect("seen"),
+        Some(a)
+    );
+    assert_eq!(seen(&store, "X", None, "https://e.com/c"), Some(a));
+    assert_eq!(
+        seen(&store, "G", Some("gc"), "https://nowhere.example/"),
+        Some(a)
+    );
+
+    // A lookup that finds the article: the free name goes to it, a name
+    // another entry holds stays that entry's.
+    let d_and_b = PostUrls::new(&url("https://e.com/d")).with_alias(&url("https://e.com/b"));
+    assert_eq!(
+        store
+            .find_seen_and_alias("F", None, &d_and_b)
+            .expect("seen"),
+        Some(b)
+    );
+    assert_eq!(seen(&store, "X", None, "https://e.com/d"), Some(b));
+    let d_and_a = PostUrls::new(&url("https://e.com/d")).with_alias(&url("https://e.com/a"));
+    assert_eq!(
+        store
+            .find_seen_and_alias("F", None, &d_and_a)
+            .expect("seen"),
+        Some(b)
+    );
+    assert_eq!(seen(&store, "X", None, "https://e.com/a"), Some(a));
+    let nothing = urls("https://e.com/new");
+    assert_eq!(
+        store
+            .find_seen_and_alias("F", None, &nothing)
+            .expect("seen"),
+        None
+    );
+    assert_eq!(
+        seen(&store, "X", None, "https://e.com/new"),
+        None,
+        "an unseen name is not recorded"
+    );
+}

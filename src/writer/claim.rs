@@ -230,15 +230,13 @@ fn claim(store: &mut Store, post: &PostToWrite) -> Claim {
             EntryState::Approved
         };
         // The claim looks its names up first; only a refused one (the
-        // article seen under another name) is looked up again, to add
-        // the names it came with.
+        // article seen under another name) looks again, to record the
+        // names it came with.
         if let Some(id) = store.claim(&entry, &file, None, final_state)? {
             return Ok(Some(Claimed { id, file }));
         }
-        if let Some(id) = store.find_seen(&post.feed, guid, &post.urls)? {
-            store.add_aliases(id, &post.feed, guid, &post.urls)?;
-            debug!(item_url = %post.urls.external(), "canonical URL already seen");
-        }
+        store.find_seen_and_alias(&post.feed, guid, &post.urls)?;
+        debug!(item_url = %post.urls.external(), "canonical URL already seen");
         Ok(None)
     })();
     match claimed {
