@@ -74,7 +74,10 @@ impl Store {
         guid: Option<&str>,
         urls: &PostUrls,
     ) -> Result<Option<i64>, StoreError> {
-        entry_holding(&self.conn, &names(feed, guid, urls))
+        Ok(holders(&self.conn, &names(feed, guid, urls))?
+            .into_iter()
+            .flatten()
+            .next())
     }
 
     /// The id of an entry already seen under any of `urls`, or under `guid`
@@ -161,7 +164,7 @@ impl Store {
         // Nothing is written before every name is known free, so a refused
         // claim needs no savepoint to undo it (see `write_step`).
         self.write_step(|conn| {
-            if entry_holding(conn, &keys)?.is_some() {
+            if holders(conn, &keys)?.iter().any(Option::is_some) {
                 return Ok(None);
             }
             // Only a post's URL and title are ever read (by review and
@@ -286,17 +289,6 @@ fn names(feed: &str, guid: Option<&str>, urls: &PostUrls) -> Vec<Key> {
         }
     }
     keys
-}
-
-/// The entry holding any of `keys`, the first found.
-fn entry_holding(conn: &Connection, keys: &[Key]) -> Result<Option<i64>, StoreError> {
-    let mut by_key = conn.prepare_cached(ENTRY_BY_KEY)?;
-    for key in keys {
-        if let Some(id) = by_key.query_row([key], |row| row.get(0)).optional()? {
-            return Ok(Some(id));
-        }
-    }
-    Ok(None)
 }
 
 /// The entry holding each of `keys`, if any.
