@@ -966,6 +966,9 @@ fn a_seen_article_learns_its_free_names_and_no_other_entrys() {
     let b = claim(&mut store, "F", None, &urls("https://e.com/b")).expect("new");
     let seen =
         |store: &Store, feed, guid, u: &str| store.find_seen(feed, guid, &urls(u)).expect("find");
+    let alias = |store: &mut Store, feed, guid, urls: &PostUrls| {
+        store.find_seen_and_alias(feed, guid, urls).expect("seen")
+    };
 
     // An article seen under one name: its other URL and its guid now name
     // its entry.
@@ -980,12 +983,7 @@ fn a_seen_article_learns_its_free_names_and_no_other_entrys() {
         None,
         "a refused claim records nothing"
     );
-    assert_eq!(
-        store
-            .find_seen_and_alias("G", Some("gc"), &c_and_a)
-            .expect("seen"),
-        Some(a)
-    );
+    assert_eq!(alias(&mut store, "G", Some("gc"), &c_and_a), Some(a));
     assert_eq!(seen(&store, "X", None, "https://e.com/c"), Some(a));
     assert_eq!(
         seen(&store, "G", Some("gc"), "https://nowhere.example/"),
@@ -995,28 +993,13 @@ fn a_seen_article_learns_its_free_names_and_no_other_entrys() {
     // A lookup that finds the article: the free name goes to it, a name
     // another entry holds stays that entry's.
     let d_and_b = PostUrls::new(&url("https://e.com/d")).with_alias(&url("https://e.com/b"));
-    assert_eq!(
-        store
-            .find_seen_and_alias("F", None, &d_and_b)
-            .expect("seen"),
-        Some(b)
-    );
+    assert_eq!(alias(&mut store, "F", None, &d_and_b), Some(b));
     assert_eq!(seen(&store, "X", None, "https://e.com/d"), Some(b));
     let d_and_a = PostUrls::new(&url("https://e.com/d")).with_alias(&url("https://e.com/a"));
-    assert_eq!(
-        store
-            .find_seen_and_alias("F", None, &d_and_a)
-            .expect("seen"),
-        Some(b)
-    );
+    assert_eq!(alias(&mut store, "F", None, &d_and_a), Some(b));
     assert_eq!(seen(&store, "X", None, "https://e.com/a"), Some(a));
     let nothing = urls("https://e.com/new");
-    assert_eq!(
-        store
-            .find_seen_and_alias("F", None, &nothing)
-            .expect("seen"),
-        None
-    );
+    assert_eq!(alias(&mut store, "F", None, &nothing), None);
     assert_eq!(
         seen(&store, "X", None, "https://e.com/new"),
         None,
