@@ -4,6 +4,7 @@
 
 use std::sync::Mutex;
 use std::sync::mpsc::SyncSender;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
@@ -17,12 +18,15 @@ use crate::store::{EntryState, NewEntry, PollOutcome, Store, StoreError};
 
 /// What one drain of the queue holds: poll outcomes to record and posts to
 /// claim, all in one transaction.
+#[derive(Default)]
 pub(super) struct Batch {
     records: Vec<PollOutcome>,
     jobs: Vec<Job>,
     /// Answered once the batch is committed (or failed): recorded
     /// outcomes and flushes.
     flushes: Vec<oneshot::Sender<()>>,
+    /// Posts and outcomes taken, against [`MAX_BATCH`].
+    taken: usize,
 }
 
 /// What the transaction did with one post.
@@ -47,31 +51,40 @@ impl Batch {
     /// `first` and whatever else has queued up, until [`MAX_BATCH`] posts
     /// and outcomes are taken (a feed's posts are never split).
     fn drain(first: Work, queue: &mut mpsc::Receiver<Work>) -> Batch {
-        let mut batch = Batch {
-            records: Vec::new(),
-            jobs: Vec::new(),
-            flushes: Vec::new(),
-        };
-        let mut next = Some(first);
-        let mut taken = 0;
-        while let Some(work) = next.take() {
-            match work {
-                Work::Posts(jobs) => {
-                    taken += jobs.len();
-                    batch.jobs.extend(jobs);
-                }
-                Work::Record(outcome, reply) => {
-                    taken += 1;
-                    batch.records.push(outcome);
-                    batch.flushes.push(reply);
-                }
-                Work::Flush(reply) => batch.flushes.push(reply),
-            }
-            if taken < MAX_BATCH {
-                next = queue.try_recv().ok();
-            }
-        }
+        let mut batch = Batch::default();
+        batch.take(first);
+        batch.fill(queue);
         batch
+    }
+
+    /// Adds what has queued up since, until [`MAX_BATCH`] are taken.
+    fn fill(&mut self, queue: &mut mpsc::Receiver<Work>) {
+        while self.taken < MAX_BATCH
+            && let Ok(work) = queue.try_recv()
+        {
+            self.take(work);
+        }
+    }
+
+    fn take(&mut self, work: Work) {
+        match work {
+            Work::Posts(jobs) => {
+                self.taken += jobs.len();
+                self.jobs.extend(jobs);
+            }
+            Work::Record(outcome, reply) => {
+                self.taken += 1;
+                self.records.push(outcome);
+                self.flushes.push(reply);
+            }
+            Work::Flush(reply) => self.flushes.push(reply),
+        }
+    }
+
+    /// Whether the batch waits [`GATHER`] for more posts: it has posts, and
+    /// room for more.
+    fn gathers(&self) -> bool {
+        !self.jobs.is_empty() && self.taken < MAX_BATCH
     }
 
     /// Records the outcomes and claims the posts in one transaction (synced
@@ -82,6 +95,7 @@ impl Batch {
             records,
             jobs,
             flushes,
+            ..
         } = self;
         let claimed = Batch::commit(store, durable, &records, jobs);
         for flush in flushes {
@@ -181,6 +195,17 @@ fn log_records(records: &[PollOutcome], results: Vec<Result<(), String>>) {
     }
 }
 
+/// How long a batch with posts waits for other polls' posts to join it
+/// before it is claimed (group commit). A commit writes every page its
+/// claims changed, and dedupe keys are hashes spread over the whole key
+/// index, so a commit of a few posts rewrites nearly as many pages as one
+/// of hundreds: a cold poll of 2,000 feeds committed ~150 posts at a time
+/// and wrote its 13 MB store ~25 times over to the WAL. Waiting 10 ms, a
+/// delay no reader of a draft notices, cut that poll's CPU by a tenth
+/// (`bench/RESULTS.md`). Outcomes alone do not wait: a poll answered 304
+/// is done as soon as its outcome is committed.
+const GATHER: Duration = Duration::from_millis(10);
+
 /// The claiming thread: drains the queue batch by batch until every
 /// [`Writer`](super::Writer) handle is gone, passing claimed posts to the
 /// file thread.
@@ -192,7 +217,11 @@ pub(super) fn claim_batches(
     metrics: &Metrics,
 ) {
     while let Some(first) = queue.blocking_recv() {
-        let batch = Batch::drain(first, &mut queue);
+        let mut batch = Batch::drain(first, &mut queue);
+        if batch.gathers() {
+            std::thread::sleep(GATHER);
+            batch.fill(&mut queue);
+        }
         // Batches of outcomes only write no post: not a writer batch.
         if !batch.jobs.is_empty() {
             metrics.writer_batch(batch.jobs.len());
@@ -243,5 +272,62 @@ fn claim(store: &mut Store, post: &PostToWrite) -> Claim {
         Ok(Some(c)) => Claim::Claimed(c),
         Ok(None) => Claim::Seen,
         Err(e) => Claim::Failed(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::sync::{mpsc, oneshot};
+
+    use super::{Batch, MAX_BATCH};
+    use crate::canon::PostUrls;
+    use crate::writer::{Job, PostToWrite, Work};
+
+    fn posts(feed: &str, count: usize) -> Work {
+        let jobs = (0..count)
+            .map(|i| {
+                let url = url::Url::parse(&format!("https://e.com/{feed}/{i}")).expect("url");
+                Job {
+                    post: PostToWrite {
+                        feed: feed.into(),
+                        guid: None,
+                        urls: PostUrls::new(&url),
+                        title: format!("{i}"),
+                        draft: true,
+                        content: String::new(),
+                        file_name: format!("2026-12-05-{feed}-{i}.md"),
+                        source: None,
+                        now: 1,
+                    },
+                    reply: oneshot::channel().0,
+                }
+            })
+            .collect();
+        Work::Posts(jobs)
+    }
+
+    #[test]
+    fn a_batch_takes_what_queued_up_to_its_cap_and_only_posts_wait_for_more() {
+        let (queue, mut queued) = mpsc::channel(8);
+        // A flush or an outcome alone is committed at once.
+        let batch = Batch::drain(Work::Flush(oneshot::channel().0), &mut queued);
+        assert!(!batch.gathers(), "nothing to claim: no wait");
+
+        // Posts with room left wait, and take what came meanwhile.
+        queue.try_send(posts("b", 300)).expect("queued");
+        let mut batch = Batch::drain(posts("a", 1), &mut queued);
+        assert_eq!(batch.jobs.len(), 301);
+        assert!(batch.gathers(), "room for more posts: it waits");
+        queue.try_send(posts("c", 300)).expect("queued");
+        queue.try_send(posts("d", 5)).expect("queued");
+        batch.fill(&mut queued);
+        // A feed's posts are never split, so the cap is passed by one feed's.
+        assert_eq!(batch.jobs.len(), 601);
+        assert!(batch.taken >= MAX_BATCH);
+        assert!(!batch.gathers(), "full: it is claimed now");
+        assert!(
+            matches!(queued.try_recv(), Ok(Work::Posts(jobs)) if jobs.len() == 5),
+            "the rest waits for the next batch"
+        );
     }
 }
