@@ -599,8 +599,13 @@ mod tests {
         let mib = 1024 * 1024;
         // An announced length is reserved as it is, up to the limit.
         assert_eq!(body_capacity(Some(50_000), 10 * mib), 50_000);
-        assert_eq!(body_capacity(Some(50_000), 1_000), 1_000);
-        // A claim of more than the cap reserves the cap only.
+        assert_eq!(body_capacity(Some(1_000_000), 100_000), 100_000);
+        // A claim of more than the cap reserves the cap only (a claim over
+        // the limit is refused before any body is read).
+        assert_eq!(
+            body_capacity(Some(20 * mib), 50 * mib),
+            MAX_BODY_RESERVE as usize
+        );
         assert_eq!(
             body_capacity(Some(u64::MAX), u64::MAX),
             MAX_BODY_RESERVE as usize

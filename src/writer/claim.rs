@@ -281,6 +281,7 @@ mod tests {
 
     use super::{Batch, MAX_BATCH};
     use crate::canon::PostUrls;
+    use crate::store::PollOutcome;
     use crate::writer::{Job, PostToWrite, Work};
 
     fn posts(feed: &str, count: usize) -> Work {
@@ -312,6 +313,21 @@ mod tests {
         // A flush or an outcome alone is committed at once.
         let batch = Batch::drain(Work::Flush(oneshot::channel().0), &mut queued);
         assert!(!batch.gathers(), "nothing to claim: no wait");
+        let outcome = PollOutcome {
+            feed: "a".into(),
+            url: "https://e.com/a.xml".into(),
+            polled_at: 1,
+            next_due: 2,
+            status: "304".into(),
+            error: None,
+            validators: None,
+            disable: false,
+            complete: true,
+            moved_to: None,
+            failing_notified: false,
+        };
+        let batch = Batch::drain(Work::Record(outcome, oneshot::channel().0), &mut queued);
+        assert!(!batch.gathers(), "an outcome alone: no wait");
 
         // Posts with room left wait, and take what came meanwhile.
         queue.try_send(posts("b", 300)).expect("queued");

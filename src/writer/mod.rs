@@ -1,8 +1,9 @@
 //! The writer: two threads that claim, write and sync posts in batches.
 //!
 //! Feed polls build posts concurrently and hand them to the writer, which
-//! takes whatever has queued up (at most [`MAX_BATCH`]; posts wait a few
-//! milliseconds for others to share their commit) and, for the batch
+//! takes whatever has queued up (until [`MAX_BATCH`] posts are taken; a
+//! feed's posts are never split, and posts wait a few milliseconds for
+//! others to share their commit) and, for the batch
 //! (steps 2 to 4 on a second thread, while the next batch is claimed):
 //!
 //! 1. claims every post in one store transaction that also journals the
