@@ -347,21 +347,17 @@ impl Config {
             let at = |k: &'static str| FeedKey { index: i, key: k };
             let name = feed.name.get_ref().trim().to_string();
             if name.is_empty() {
-                return Err(v.invalid(
-                    feed.name.span(),
-                    &at("name").to_string(),
-                    "must not be empty",
-                ));
+                return Err(v.invalid(feed.name.span(), &at("name"), "must not be empty"));
             }
             if !names.insert(name.clone()) {
                 return Err(v.invalid(
                     feed.name.span(),
-                    &at("name").to_string(),
+                    &at("name"),
                     format!("duplicate feed name \"{name}\"; each [[feed]] needs its own name"),
                 ));
             }
             let url = resolve_feed_url(feed.url.get_ref(), &base_dir)
-                .map_err(|m| v.invalid(feed.url.span(), &at("url").to_string(), m))?;
+                .map_err(|m| v.invalid(feed.url.span(), &at("url"), m))?;
             let summary_selector =
                 v.selectors(feed.summary_selector.as_ref(), &at("summary_selector"))?;
             let summary_exclude =
@@ -369,7 +365,7 @@ impl Config {
             let interval = feed
                 .interval
                 .as_ref()
-                .map(|d| v.duration(d, &at("interval").to_string()))
+                .map(|d| v.duration(d, &at("interval")))
                 .transpose()?
                 .unwrap_or(DEFAULT_INTERVAL);
             if interval < MIN_RECOMMENDED_INTERVAL {
@@ -384,7 +380,7 @@ impl Config {
             let fetch_article = feed
                 .fetch_article
                 .as_ref()
-                .map(|value| v.fetch_article(value, &at("fetch_article").to_string(), &name))
+                .map(|value| v.fetch_article(value, &at("fetch_article"), &name))
                 .transpose()?
                 .unwrap_or_default();
             if let Some(value) = &feed.fetch_article

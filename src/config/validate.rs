@@ -225,11 +225,23 @@ pub(super) struct Validator<'a> {
     pub(super) text: &'a str,
 }
 
+/// A key named under its table's prefix (`feed[3].` and `timeout`),
+/// written out only for a message.
+struct KeyIn<'a>(&'a dyn Display, &'a str);
+
+impl Display for KeyIn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", self.0, self.1)
+    }
+}
+
 impl Validator<'_> {
+    /// The error for the value at `span` of `key`; the key's name is
+    /// written out here, only when a value is wrong.
     pub(super) fn invalid(
         &self,
         span: std::ops::Range<usize>,
-        key: &str,
+        key: &(impl Display + ?Sized),
         message: impl Into<String>,
     ) -> ConfigError {
         ConfigError::Invalid {
@@ -243,7 +255,7 @@ impl Validator<'_> {
     pub(super) fn duration(
         &self,
         value: &Spanned<String>,
-        key: &str,
+        key: &(impl Display + ?Sized),
     ) -> Result<Duration, ConfigError> {
         let d = humantime::parse_duration(value.get_ref().trim()).map_err(|e| {
             self.invalid(
@@ -258,7 +270,11 @@ impl Validator<'_> {
         Ok(d)
     }
 
-    fn size(&self, value: &Spanned<SizeValue>, key: &str) -> Result<u64, ConfigError> {
+    fn size(
+        &self,
+        value: &Spanned<SizeValue>,
+        key: &(impl Display + ?Sized),
+    ) -> Result<u64, ConfigError> {
         let size = match value.get_ref() {
             SizeValue::Bytes(n) => Some(*n),
             SizeValue::Text(s) => parse_size(s),
@@ -283,9 +299,9 @@ impl Validator<'_> {
         defaults: HttpLimits,
     ) -> Result<HttpLimits, ConfigError> {
         let duration = |value: &Option<Spanned<String>>, name: &str, default| {
-            value.as_ref().map_or(Ok(default), |d| {
-                self.duration(d, &format!("{prefix}{name}"))
-            })
+            value
+                .as_ref()
+                .map_or(Ok(default), |d| self.duration(d, &KeyIn(prefix, name)))
         };
         Ok(HttpLimits {
             connect_timeout: duration(
@@ -297,7 +313,7 @@ impl Validator<'_> {
             max_body_size: max_body_size
                 .as_ref()
                 .map_or(Ok(defaults.max_body_size), |s| {
-                    self.size(s, &format!("{prefix}max_body_size"))
+                    self.size(s, &KeyIn(prefix, "max_body_size"))
                 })?,
         })
     }
@@ -314,7 +330,7 @@ impl Validator<'_> {
             Some(value) => value.get_ref().as_bool().ok_or_else(|| {
                 self.invalid(
                     value.span(),
-                    &format!("{prefix}tags_from_categories"),
+                    &KeyIn(prefix, "tags_from_categories"),
                     format!("{} is not a value; write true or false", value.get_ref()),
                 )
             })?,
@@ -322,7 +338,7 @@ impl Validator<'_> {
         };
         let map = match tag_map {
             Some(value) => {
-                let key = format!("{prefix}tag_map");
+                let key = KeyIn(prefix, "tag_map");
                 let table = value.get_ref().as_table().ok_or_else(|| {
                     self.invalid(
                         value.span(),
@@ -361,7 +377,7 @@ impl Validator<'_> {
         };
         let drop = match tag_drop {
             Some(value) => {
-                let key = format!("{prefix}tag_drop");
+                let key = KeyIn(prefix, "tag_drop");
                 let not_a_list = || {
                     self.invalid(
                         value.span(),
@@ -427,7 +443,7 @@ impl Validator<'_> {
             if crate::extract::parse_selector(css).is_none() {
                 return Err(self.invalid(
                     value.span(),
-                    &key.to_string(),
+                    key,
                     format!("\"{css}\" is not a valid CSS selector"),
                 ));
             }
@@ -439,7 +455,7 @@ impl Validator<'_> {
     pub(super) fn fetch_article(
         &self,
         value: &Spanned<toml::Value>,
-        key: &str,
+        key: &(impl Display + ?Sized),
         feed: &str,
     ) -> Result<FetchArticle, ConfigError> {
         match value.get_ref() {
@@ -537,7 +553,11 @@ impl Validator<'_> {
         })
     }
 
-    pub(super) fn positive(&self, value: &Spanned<usize>, key: &str) -> Result<usize, ConfigError> {
+    pub(super) fn positive(
+        &self,
+        value: &Spanned<usize>,
+        key: &(impl Display + ?Sized),
+    ) -> Result<usize, ConfigError> {
         match *value.get_ref() {
             0 => Err(self.invalid(value.span(), key, "must be at least 1")),
             n => Ok(n),
