@@ -352,14 +352,7 @@ impl Refresher {
         let read = self
             .read_feed(feed, bytes, final_url, first_poll, now)
             .await?;
-        let mut report = FeedReport {
-            entries: read.entries,
-            seen: read.seen,
-            skipped: read.skipped,
-            filtered: read.filtered,
-            unusable: read.unusable,
-            ..FeedReport::default()
-        };
+        let mut report = read.report;
         let selectors = FeedSelectors::of(feed, Arc::clone(&self.config.rules), remote_addr);
         let submitted = self
             .build_and_submit(feed, selectors, read.decided, now)
@@ -446,12 +439,15 @@ impl Refresher {
                 })
                 .collect();
             Ok(ReadFeed {
-                entries,
+                report: FeedReport {
+                    entries,
+                    seen: classified.seen,
+                    skipped: classified.skipped,
+                    filtered: classified.filtered,
+                    unusable: classified.unusable,
+                    ..FeedReport::default()
+                },
                 ttl: parsed.ttl,
-                seen: classified.seen,
-                skipped: classified.skipped,
-                filtered: classified.filtered,
-                unusable: classified.unusable,
                 decided,
             })
         })
@@ -595,17 +591,13 @@ fn poll_result(result: &Result<Refreshed, FeedError>, disabled: bool) -> PollRes
 /// read it ([`decide_page`]).
 type Decided = (Candidate, PageDecision, Option<Option<post::EntryText>>);
 
-/// A fetched feed as [`Refresher::read_feed`] leaves it: what its entries
-/// came to, and its new entries with their page decisions, newest first.
+/// A fetched feed as [`Refresher::read_feed`] leaves it: the poll's report
+/// so far (what its entries came to), and its new entries with their page
+/// decisions, newest first.
 struct ReadFeed {
-    /// Entries in the document.
-    entries: usize,
+    report: FeedReport,
     /// How long the feed asks to be cached (RSS `<ttl>`).
     ttl: Option<std::time::Duration>,
-    seen: usize,
-    skipped: usize,
-    filtered: usize,
-    unusable: usize,
     decided: Vec<Decided>,
 }
 
