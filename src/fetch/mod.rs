@@ -560,7 +560,10 @@ async fn read_file(url: &Url, limit: u64) -> Result<FetchOutcome, FetchError> {
         cause,
     };
     let file = tokio::fs::File::open(&path).await.map_err(file_err)?;
-    let mut bytes = Vec::new();
+    // The file's length, like a Content-Length, is only a hint: it may
+    // change while it is read, and the limit still holds below.
+    let length = file.metadata().await.ok().map(|m| m.len());
+    let mut bytes = Vec::with_capacity(body_capacity(length, limit));
     file.take(limit + 1)
         .read_to_end(&mut bytes)
         .await
@@ -614,6 +617,28 @@ mod tests {
         assert_eq!(body_capacity(None, 10 * mib), FIRST_BODY_RESERVE as usize);
         assert_eq!(body_capacity(None, 100), 100);
         assert_eq!(body_capacity(Some(0), 10 * mib), 0);
+    }
+
+    #[tokio::test]
+    async fn a_file_feed_is_read_whole_up_to_the_limit_and_refused_past_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let at_limit = dir.path().join("at-limit.xml");
+        let past_limit = dir.path().join("past-limit.xml");
+        std::fs::write(&at_limit, vec![b'a'; 1000]).expect("write");
+        std::fs::write(&past_limit, vec![b'a'; 1001]).expect("write");
+        let url = |path: &std::path::Path| Url::from_file_path(path).expect("file url");
+
+        let FetchOutcome::Fetched(fetched) = read_file(&url(&at_limit), 1000).await.expect("read")
+        else {
+            panic!("a file is always fetched, never unchanged");
+        };
+        assert_eq!(fetched.bytes, vec![b'a'; 1000]);
+
+        let refused = read_file(&url(&past_limit), 1000).await;
+        assert!(
+            matches!(refused, Err(FetchError::TooLarge { limit: 1000, .. })),
+            "{refused:?}"
+        );
     }
 
     #[test]
