@@ -19,7 +19,7 @@ use url::Url;
 use crate::filter::EntryFilter;
 use crate::post::CategoryTags;
 
-use validate::{LineCounter, Validator, line_of, resolve_feed_url};
+use validate::{Key, LineCounter, Validator, line_of, resolve_feed_url};
 pub use validate::{RawConfig, parse_size};
 
 /// Default database file, relative to the config file's folder.
@@ -319,13 +319,13 @@ impl Config {
         };
         let http = v.http_limits(
             (&raw.connect_timeout, &raw.timeout, &raw.max_body_size),
-            &"",
+            None,
             defaults,
         )?;
 
         let category_tags = v.category_tags(
             (&raw.tags_from_categories, &raw.tag_map, &raw.tag_drop),
-            &"",
+            None,
             &CategoryTags::default(),
         )?;
         let top_filter = EntryFilter {
@@ -344,7 +344,7 @@ impl Config {
             let feed = spanned.get_ref();
             // Key names are written out only for a message: with 100,000
             // feeds, six `format!`s a feed were 4% of a warm poll.
-            let at = |k: &'static str| FeedKey { index: i, key: k };
+            let at = |name| Key::of_feed(i, name);
             let name = feed.name.get_ref().trim().to_string();
             if name.is_empty() {
                 return Err(v.invalid(feed.name.span(), &at("name"), "must not be empty"));
@@ -397,12 +397,12 @@ impl Config {
             }
             let feed_http = v.http_limits(
                 (&feed.connect_timeout, &feed.timeout, &feed.max_body_size),
-                &at(""),
+                Some(i),
                 http,
             )?;
             let feed_category_tags = v.category_tags(
                 (&feed.tags_from_categories, &feed.tag_map, &feed.tag_drop),
-                &at(""),
+                Some(i),
                 &category_tags,
             )?;
             // A feed's lists add to the top-level ones (see `FeedConfig::filter`).
@@ -561,19 +561,6 @@ impl Config {
             notify_after,
             warnings,
         })
-    }
-}
-
-/// A feed's key name, `feed[INDEX].KEY`, as messages write it (or its
-/// prefix, `feed[INDEX].`, when `key` is empty): formatted only when one is.
-struct FeedKey {
-    index: usize,
-    key: &'static str,
-}
-
-impl std::fmt::Display for FeedKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "feed[{}].{}", self.index, self.key)
     }
 }
 
