@@ -551,23 +551,27 @@ fn build_client(
 }
 
 async fn read_file(url: &Url, limit: u64) -> Result<FetchOutcome, FetchError> {
-    use tokio::io::AsyncReadExt;
     let path = url
         .to_file_path()
         .unwrap_or_else(|()| PathBuf::from(url.path()));
-    let file_err = |cause| FetchError::File {
-        path: path.clone(),
-        cause,
-    };
-    let file = tokio::fs::File::open(&path).await.map_err(file_err)?;
-    // The file's length, like a Content-Length, is only a hint: it may
-    // change while it is read, and the limit still holds below.
-    let length = file.metadata().await.ok().map(|m| m.len());
-    let mut bytes = Vec::with_capacity(body_capacity(length, limit));
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
+    // One blocking task for the whole read: tokio's `File` makes one per
+    // call (open, metadata, each chunk read).
+    let read = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
+            use std::io::Read;
+            let file = std::fs::File::open(&path)?;
+            // The file's length, like a Content-Length, is only a hint: it
+            // may change while it is read, and the limit still holds below.
+            let length = file.metadata().ok().map(|m| m.len());
+            let mut bytes = Vec::with_capacity(body_capacity(length, limit));
+            file.take(limit + 1).read_to_end(&mut bytes)?;
+            Ok(bytes)
+        })
         .await
-        .map_err(file_err)?;
+        .unwrap_or_else(|joined| Err(std::io::Error::other(joined)))
+    };
+    let bytes = read.map_err(|cause| FetchError::File { path, cause })?;
     if bytes.len() as u64 > limit {
         return Err(FetchError::TooLarge {
             url: url.clone(),
